@@ -1,0 +1,111 @@
+/**
+ * @module
+ * PURE. The command line, environment and stdin of one CLI run, from a TurnRequest.
+ * Flags: the minimal-pollution set measured in ../shared/reference/claude-cli-facts.md (Q3): no Claude Code
+ * system prompt, no built-in tools, no settings files, no MCP servers but ours, no session files written.
+ */
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ThinkingSetting, TurnRequest } from '../core/turn-request.ts';
+import { assertNever } from '../errors.ts';
+
+export interface CliInvocation {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** NDJSON lines written to stdin, in order. */
+  stdinLines: string[];
+}
+
+export interface InvocationSettings {
+  claudePath: string;
+  cwd: string;
+  /** The proxy's own environment, filtered here. */
+  environment: Record<string, string | undefined>;
+  /** Session to `--resume` (a transcript of the earlier messages), if the conversation has history. */
+  resumeSessionId: string | undefined;
+}
+
+const PASSED_VARIABLES = new Set([
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy',
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR',
+  // Windows needs these to find the user profile and system DLLs.
+  'SYSTEMROOT', 'SystemRoot', 'WINDIR', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'COMSPEC', 'PATHEXT',
+]);
+const PASSED_PREFIXES = ['LC_', 'ANTHROPIC_', 'CLAUDE_'];
+/** The proxy's own settings: not meant for the CLI. */
+const WITHHELD = new Set(['CLAUDE_PATH', 'CLAUDE_PROXY_CWD']);
+
+/** Set unless the operator set them: a failed upstream call comes back at once, and the client decides to retry. */
+const DEFAULTS: Record<string, string> = {
+  CLAUDE_CODE_MAX_RETRIES: '0',
+  // The client asked for this exact model: no silent remap of older ids to newer ones.
+  CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
+};
+
+/** Always set: no title side-requests, telemetry or update checks; no billing header block in the system prompt. */
+const FORCED: Record<string, string> = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
+};
+
+export function buildCliEnvironment(environment: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = { ...DEFAULTS };
+  for (const [name, value] of Object.entries(environment)) {
+    if (value == null || WITHHELD.has(name)) continue;
+    if (PASSED_VARIABLES.has(name) || PASSED_PREFIXES.some((prefix) => name.startsWith(prefix))) env[name] = value;
+  }
+  return { ...env, ...FORCED };
+}
+
+export function buildCliInvocation(request: TurnRequest, prompt: MessageParam, settings: InvocationSettings): CliInvocation {
+  const env = buildCliEnvironment(settings.environment);
+  if (request.maxTokens != null) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
+  const args = [
+    '-p',
+    '--input-format', 'stream-json',
+    '--output-format', 'stream-json',
+    '--verbose',
+    '--include-partial-messages',
+    // Safety net: the real system prompt comes over stdin (initialize); never Claude Code's default prompt.
+    '--system-prompt', '',
+    '--tools', '',
+    '--setting-sources', '',
+    '--strict-mcp-config',
+    '--no-session-persistence',
+    '--model', request.model,
+    ...thinkingArguments(request.thinking),
+    ...(request.effort != null ? ['--effort', request.effort] : []),
+    ...(settings.resumeSessionId != null ? ['--resume', settings.resumeSessionId] : []),
+  ];
+  return {
+    command: settings.claudePath,
+    args,
+    env,
+    cwd: settings.cwd,
+    stdinLines: [
+      // The system prompt travels on stdin: no argv size limit, and a warm process can take it late.
+      JSON.stringify({
+        type: 'control_request',
+        request_id: 'init',
+        request: { subtype: 'initialize', systemPrompt: request.system.length > 0 ? [...request.system] : '' },
+      }),
+      JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.content } }),
+    ],
+  };
+}
+
+function thinkingArguments(thinking: ThinkingSetting): string[] {
+  switch (thinking.type) {
+    case 'disabled':
+      return ['--thinking', 'disabled'];
+    case 'enabled':
+      return ['--max-thinking-tokens', String(thinking.budgetTokens)];
+    case 'adaptive':
+      return ['--thinking', 'enabled'];
+    default:
+      return assertNever(thinking, 'thinking setting');
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * @module
+ * One `claude` child process: spawned in its own process group (so a kill reaches anything it started),
+ * stdout read as lines, stderr always drained (a full pipe would block the child), killed with SIGTERM then
+ * SIGKILL after a grace period.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { CliInvocation } from './build-cli-invocation.ts';
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: Error;
+}
+
+const STDERR_KEPT_BYTES = 4096;
+export const KILL_GRACE_MS = 2000;
+
+export class ClaudeProcess {
+  readonly exited: Promise<ProcessExit>;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private stderrTail = '';
+  private hasExited = false;
+
+  constructor(invocation: CliInvocation) {
+    this.child = spawn(invocation.command, invocation.args, {
+      cwd: invocation.cwd,
+      env: invocation.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEPT_BYTES);
+    });
+    // EPIPE when the CLI exits before reading all of stdin: the exit is reported through `exited`.
+    this.child.stdin.on('error', () => undefined);
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (error) => {
+        this.hasExited = true;
+        resolve({ code: null, signal: null, spawnError: error });
+      });
+      this.child.once('exit', (code, signal) => {
+        this.hasExited = true;
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get stderr(): string {
+    return this.stderrTail;
+  }
+
+  get running(): boolean {
+    return !this.hasExited;
+  }
+
+  /** stdout, one line at a time; ends when the process closes stdout. */
+  lines(): AsyncIterableIterator<string> {
+    return createInterface({ input: this.child.stdout, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  }
+
+  writeLine(line: string): void {
+    if (this.child.stdin.writable) this.child.stdin.write(`${line}\n`);
+  }
+
+  endInput(): void {
+    this.child.stdin.end();
+  }
+
+  /** SIGTERM now, SIGKILL if still alive after the grace period; resolves when the process is gone. */
+  async terminate(graceMs = KILL_GRACE_MS): Promise<ProcessExit> {
+    if (this.hasExited) return this.exited;
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (pid == null || this.hasExited) return;
+    try {
+      if (process.platform === 'win32') this.child.kill(signal);
+      else process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}

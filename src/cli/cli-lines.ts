@@ -1,0 +1,104 @@
+/**
+ * @module
+ * The CLI's stdout lines (`--output-format stream-json --verbose --include-partial-messages`), validated narrowly:
+ * only the fields the proxy reads, unknown fields kept or ignored, unknown line types reported as `unknown`.
+ * Shapes measured on CLI 2.1.197 (../shared/reference/claude-cli-facts.md, Q1).
+ */
+import { z } from 'zod';
+
+const usage = z.looseObject({
+  input_tokens: z.number().nullish(),
+  output_tokens: z.number().nullish(),
+  cache_creation_input_tokens: z.number().nullish(),
+  cache_read_input_tokens: z.number().nullish(),
+});
+
+const block = z.looseObject({ type: z.string() });
+
+/** The raw Anthropic SSE events the CLI relays, checked on the fields the translators read. */
+export const anthropicEventSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    type: z.literal('message_start'),
+    message: z.looseObject({ id: z.string(), model: z.string(), content: z.array(block), usage }),
+  }),
+  z.looseObject({ type: z.literal('content_block_start'), index: z.number(), content_block: block }),
+  z.looseObject({ type: z.literal('content_block_delta'), index: z.number(), delta: block }),
+  z.looseObject({ type: z.literal('content_block_stop'), index: z.number() }),
+  z.looseObject({ type: z.literal('message_delta'), delta: z.looseObject({ stop_reason: z.string().nullish() }), usage }),
+  z.looseObject({ type: z.literal('message_stop') }),
+]);
+
+const streamEventLine = z.looseObject({
+  type: z.literal('stream_event'),
+  event: z.looseObject({ type: z.string() }),
+  parent_tool_use_id: z.string().nullish(),
+});
+
+const assistantLine = z.looseObject({
+  type: z.literal('assistant'),
+  message: z.looseObject({ id: z.string(), model: z.string(), content: z.array(block), usage: usage.nullish() }),
+  parent_tool_use_id: z.string().nullish(),
+  /** Set on the CLI's synthetic error messages: rate_limit, server_error, authentication_failed, ... */
+  error: z.string().nullish(),
+});
+
+const resultLine = z.looseObject({
+  type: z.literal('result'),
+  subtype: z.string(),
+  is_error: z.boolean(),
+  api_error_status: z.number().nullish(),
+  result: z.string().nullish(),
+  stop_reason: z.string().nullish(),
+  usage: usage.nullish(),
+  terminal_reason: z.string().nullish(),
+});
+
+const systemLine = z.looseObject({ type: z.literal('system'), subtype: z.string() });
+
+const rateLimitLine = z.looseObject({
+  type: z.literal('rate_limit_event'),
+  rate_limit_info: z.looseObject({ status: z.string(), resetsAt: z.number().nullish(), rateLimitType: z.string().nullish() }),
+});
+
+const controlRequestLine = z.looseObject({
+  type: z.literal('control_request'),
+  request_id: z.string(),
+  request: z.looseObject({ subtype: z.string() }),
+});
+
+const controlResponseLine = z.looseObject({
+  type: z.literal('control_response'),
+  response: z.looseObject({ subtype: z.string(), request_id: z.string().nullish() }),
+});
+
+const knownLine = z.discriminatedUnion('type', [
+  streamEventLine,
+  assistantLine,
+  resultLine,
+  systemLine,
+  rateLimitLine,
+  controlRequestLine,
+  controlResponseLine,
+]);
+
+export type CliStreamEventLine = z.infer<typeof streamEventLine>;
+export type CliAssistantLine = z.infer<typeof assistantLine>;
+export type CliResultLine = z.infer<typeof resultLine>;
+export type CliKnownLine = z.infer<typeof knownLine>;
+export type CliLine = CliKnownLine | { type: 'unknown'; raw: unknown } | { type: 'invalid'; text: string; reason: string };
+
+const KNOWN_TYPES = new Set(['stream_event', 'assistant', 'result', 'system', 'rate_limit_event', 'control_request', 'control_response']);
+
+export function parseCliLine(text: string): CliLine {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { type: 'invalid', text, reason: 'not JSON' };
+  }
+  const type = typeof raw === 'object' && raw != null ? (raw as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) return { type: 'unknown', raw };
+  const parsed = knownLine.safeParse(raw);
+  if (!parsed.success) return { type: 'invalid', text, reason: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') };
+  return parsed.data;
+}

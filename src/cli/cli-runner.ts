@@ -1,0 +1,25 @@
+/**
+ * @module
+ * The small interface between the proxy and the CLI. Production uses ClaudeCliRunner (the only code that spawns
+ * `claude`); tests can replay recorded NDJSON instead.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { TurnRequest } from '../core/turn-request.ts';
+
+export interface RunOptions {
+  /** Aborted when the client goes away: the process is killed. */
+  signal: AbortSignal;
+  log: FastifyBaseLogger;
+}
+
+export interface CliRunner {
+  /**
+   * Runs one turn and yields the CLI's stdout lines. The consumer stops iterating after the `result` line (or on
+   * any error); stopping ends the process. Throws ProxyError on timeouts, stalls, and a CLI that ends without result.
+   */
+  run(request: TurnRequest, options: RunOptions): AsyncIterable<string>;
+  /** CLI processes alive now. */
+  activeCount(): number;
+  /** Kills every process still running (server shutdown). */
+  shutdown(): Promise<void>;
+}

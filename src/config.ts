@@ -1,0 +1,203 @@
+/**
+ * @module
+ * Settings from the environment and the command line, validated once at start-up.
+ * No other module reads process.env for settings (the CLI driver forwards env vars, it does not interpret them).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const DEFAULT_PORT = 4523;
+/** Anthropic's own request limit for Messages and count_tokens. */
+export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Accepted client keys (Bearer or x-api-key). */
+  apiKeys: readonly string[];
+  requireAuth: boolean;
+  claudePath: string;
+  /** Working directory of the CLI processes; undefined: a private empty directory made at start-up. */
+  cwd: string | undefined;
+  requestTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+  keepAliveIntervalMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  corsOrigins: readonly string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const booleanText = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be true or false')
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
+const positiveInteger = (name: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((value) => value > 0, `${name} must be greater than 0`);
+
+const listText = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const envSchema = z.object({
+  PORT: positiveInteger('PORT').refine((value) => value < 65536, 'PORT must be below 65536').optional(),
+  HOST: z.string().trim().min(1).optional(),
+  PROXY_API_KEYS: listText.optional(),
+  REQUIRE_AUTH: booleanText.optional(),
+  CLAUDE_PATH: z.string().trim().min(1).optional(),
+  REQUEST_TIMEOUT_MS: positiveInteger('REQUEST_TIMEOUT_MS').optional(),
+  STREAM_IDLE_TIMEOUT_MS: positiveInteger('STREAM_IDLE_TIMEOUT_MS').optional(),
+  KEEPALIVE_INTERVAL_MS: positiveInteger('KEEPALIVE_INTERVAL_MS').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  CORS_ORIGINS: listText.optional(),
+  CLAUDE_PROXY_CWD: z.string().trim().min(1).optional(),
+});
+
+export interface CommandLine {
+  port?: number;
+  host?: string;
+  cwd?: string;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
+
+Serves the Anthropic Messages API and the OpenAI Chat Completions API from the logged-in Claude Code CLI.
+Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
+REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD.`;
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const result: CommandLine = { help: false, version: false };
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index]!;
+    const value = (): string => {
+      const next = argv[index + 1];
+      if (next == null || next.startsWith('--')) throw new ConfigError(`${argument} needs a value`);
+      index += 1;
+      return next;
+    };
+    if (argument === '--help' || argument === '-h') result.help = true;
+    else if (argument === '--version' || argument === '-v') result.version = true;
+    else if (argument === '--host') result.host = value();
+    else if (argument === '--cwd') result.cwd = value();
+    else if (argument === '--port') result.port = parsePort(value());
+    else if (/^\d+$/.test(argument) && result.port == null) result.port = parsePort(argument);
+    else throw new ConfigError(`unknown argument "${argument}"\n\n${USAGE}`);
+  }
+  return result;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port <= 0 || port >= 65536) throw new ConfigError(`invalid port "${text}"`);
+  return port;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * @example
+ * const config = loadConfig(process.env, process.argv.slice(2)); // throws ConfigError with a readable message
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+  const commandLine = parseCommandLine(argv);
+  const parsed = envSchema.safeParse(pickDefined(env, Object.keys(envSchema.shape)));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new ConfigError(`invalid settings:\n${problems}`);
+  }
+  const settings = parsed.data;
+  const host = commandLine.host ?? settings.HOST ?? '127.0.0.1';
+  const apiKeys = settings.PROXY_API_KEYS ?? [];
+  const requireAuth = settings.REQUIRE_AUTH ?? apiKeys.length > 0;
+  if (requireAuth && apiKeys.length === 0) {
+    throw new ConfigError('REQUIRE_AUTH is on but PROXY_API_KEYS is empty: set at least one key (comma-separated).');
+  }
+  if (!isLoopbackHost(host) && apiKeys.length === 0) {
+    throw new ConfigError(
+      `refusing to listen on ${host} without keys: anyone who can reach it could use your Claude subscription.\n` +
+        'Set PROXY_API_KEYS (comma-separated), or keep HOST=127.0.0.1.',
+    );
+  }
+  if (!isLoopbackHost(host) && !requireAuth) {
+    throw new ConfigError(`refusing to listen on ${host} with REQUIRE_AUTH=false.`);
+  }
+  const cwd = commandLine.cwd ?? settings.CLAUDE_PROXY_CWD;
+  if (cwd != null && !(existsSync(cwd) && statSync(cwd).isDirectory())) {
+    throw new ConfigError(`--cwd ${cwd}: not a directory`);
+  }
+  return Object.freeze({
+    port: commandLine.port ?? settings.PORT ?? DEFAULT_PORT,
+    host,
+    apiKeys: Object.freeze(apiKeys),
+    requireAuth,
+    claudePath: resolveClaudePath(settings.CLAUDE_PATH, env.PATH),
+    cwd: cwd != null ? resolve(cwd) : undefined,
+    requestTimeoutMs: settings.REQUEST_TIMEOUT_MS ?? 600_000,
+    streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 120_000,
+    keepAliveIntervalMs: settings.KEEPALIVE_INTERVAL_MS ?? 10_000,
+    logLevel: settings.LOG_LEVEL ?? 'info',
+    corsOrigins: Object.freeze(settings.CORS_ORIGINS ?? []),
+  });
+}
+
+function pickDefined(env: Record<string, string | undefined>, keys: string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value != null && value !== '') picked[key] = value;
+  }
+  return picked;
+}
+
+/** CLAUDE_PATH, else `claude` on PATH, else the CLI installed with this package (devDependency). */
+export function resolveClaudePath(configured: string | undefined, pathVariable: string | undefined): string {
+  if (configured != null) {
+    if (isAbsolute(configured) || configured.includes('/')) {
+      if (!existsSync(configured)) throw new ConfigError(`CLAUDE_PATH ${configured}: no such file`);
+      return resolve(configured);
+    }
+    const found = findOnPath(configured, pathVariable);
+    if (found == null) throw new ConfigError(`CLAUDE_PATH ${configured}: not found on PATH`);
+    return found;
+  }
+  return findOnPath('claude', pathVariable) ?? bundledClaudePath() ?? 'claude';
+}
+
+function findOnPath(command: string, pathVariable: string | undefined): string | undefined {
+  for (const directory of (pathVariable ?? '').split(delimiter)) {
+    if (directory === '') continue;
+    for (const name of process.platform === 'win32' ? [`${command}.exe`, `${command}.cmd`, command] : [command]) {
+      const candidate = join(directory, name);
+      if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+    }
+  }
+  return undefined;
+}
+
+function bundledClaudePath(): string | undefined {
+  try {
+    const packageJson = createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json');
+    // The package names its native binary claude.exe on every platform.
+    const candidate = join(dirname(packageJson), 'bin', 'claude.exe');
+    return existsSync(candidate) ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}

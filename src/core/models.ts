@@ -1,0 +1,68 @@
+/**
+ * @module
+ * PURE. Which model names the proxy accepts and what it lists. The aliases are those of CLI 2.1.197
+ * (../shared/reference/claude-cli-facts.md, Q6); re-check them when the CLI is upgraded.
+ */
+import { ProxyError } from '../errors.ts';
+
+export interface ModelEntry {
+  id: string;
+  displayName: string;
+  /** What the CLI sends upstream for this id (same as id for full ids). */
+  resolvesTo: string;
+}
+
+/** Aliases the CLI resolves itself, with what 2.1.197 resolves them to. */
+const CLI_ALIASES: Record<string, string> = {
+  opus: 'claude-opus-4-8',
+  sonnet: 'claude-sonnet-5',
+  haiku: 'claude-haiku-4-5-20251001',
+  fable: 'claude-fable-5',
+  best: 'claude-opus-4-8',
+  opusplan: 'claude-sonnet-5',
+  default: 'claude-opus-4-8',
+  'opus[1m]': 'claude-opus-4-8',
+  'sonnet[1m]': 'claude-sonnet-5',
+};
+
+const FAMILIES = ['opus', 'sonnet', 'haiku', 'fable'] as const;
+
+/** Listed by GET /v1/models: the family aliases and the full ids they stand for, plus current full ids. */
+export const MODEL_CATALOGUE: readonly ModelEntry[] = [
+  { id: 'claude-opus-4-8', displayName: 'Claude Opus 4.8', resolvesTo: 'claude-opus-4-8' },
+  { id: 'claude-sonnet-5', displayName: 'Claude Sonnet 5', resolvesTo: 'claude-sonnet-5' },
+  { id: 'claude-haiku-4-5-20251001', displayName: 'Claude Haiku 4.5', resolvesTo: 'claude-haiku-4-5-20251001' },
+  { id: 'claude-fable-5', displayName: 'Claude Fable 5', resolvesTo: 'claude-fable-5' },
+  { id: 'claude-sonnet-4-6', displayName: 'Claude Sonnet 4.6', resolvesTo: 'claude-sonnet-4-6' },
+  { id: 'claude-sonnet-4-5', displayName: 'Claude Sonnet 4.5', resolvesTo: 'claude-sonnet-4-5' },
+  { id: 'opus', displayName: 'Opus (latest, via the CLI alias)', resolvesTo: CLI_ALIASES.opus! },
+  { id: 'sonnet', displayName: 'Sonnet (latest, via the CLI alias)', resolvesTo: CLI_ALIASES.sonnet! },
+  { id: 'haiku', displayName: 'Haiku (latest, via the CLI alias)', resolvesTo: CLI_ALIASES.haiku! },
+];
+
+const STRIPPED_PREFIXES = ['claude-code-cli/', 'anthropic/'];
+
+/**
+ * The CLI --model value for a client's model name, or a 400: never a silent fallback to another model.
+ * @example resolveModel('anthropic/claude-sonnet-4-6') // 'claude-sonnet-4-6'
+ */
+export function resolveModel(requested: string): string {
+  let name = requested.trim();
+  for (const prefix of STRIPPED_PREFIXES) {
+    if (name.toLowerCase().startsWith(prefix)) name = name.slice(prefix.length);
+  }
+  const lower = name.toLowerCase();
+  if (Object.hasOwn(CLI_ALIASES, lower)) return lower;
+  if (/^claude-[a-z0-9.[\]-]+$/.test(lower) && FAMILIES.some((family) => lower.split(/[-[\]]/).includes(family))) {
+    return name;
+  }
+  throw new ProxyError(
+    'invalid_request',
+    `model: unknown model "${requested}". Use opus, sonnet or haiku, or a full Claude model id such as claude-sonnet-4-6.`,
+    { param: 'model' },
+  );
+}
+
+export function findModel(id: string): ModelEntry | undefined {
+  return MODEL_CATALOGUE.find((entry) => entry.id === id);
+}

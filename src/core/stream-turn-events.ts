@@ -1,0 +1,27 @@
+/**
+ * @module
+ * One turn as Anthropic raw stream events: the runner's stdout lines, parsed and translated.
+ * Every API route consumes this; each protocol translates the events (or passes them through).
+ */
+import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
+import { parseCliLine } from '../cli/cli-lines.ts';
+import type { CliRunner, RunOptions } from '../cli/cli-runner.ts';
+import { createCliEventState, stepCliEvents } from '../cli/convert-cli-lines-to-anthropic-events.ts';
+import type { TurnRequest } from './turn-request.ts';
+
+export interface StreamTurnOptions extends RunOptions {
+  /** Milliseconds since the epoch (injected clock). */
+  now: () => number;
+}
+
+export async function* streamTurnEvents(runner: CliRunner, request: TurnRequest, options: StreamTurnOptions): AsyncGenerator<RawMessageStreamEvent> {
+  const state = createCliEventState();
+  for await (const text of runner.run(request, options)) {
+    const line = parseCliLine(text);
+    if (line.type === 'invalid') options.log.warn({ reason: line.reason, line: line.text.slice(0, 500) }, 'unreadable CLI line');
+    else if (line.type === 'unknown') options.log.debug({ line: line.raw }, 'ignored CLI line');
+    yield* stepCliEvents(state, line, { nowSeconds: options.now() / 1000 });
+    // Stopping here ends the runner, and with it the process: the turn is over.
+    if (state.phase === 'finished') return;
+  }
+}

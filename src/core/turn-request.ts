@@ -1,0 +1,22 @@
+/**
+ * @module
+ * The one internal request type: what every protocol's request is converted to, and what the CLI driver runs.
+ */
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+
+export type ThinkingSetting = { type: 'disabled' } | { type: 'enabled'; budgetTokens: number } | { type: 'adaptive' };
+
+export type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+
+export interface TurnRequest {
+  /** The CLI's --model value: an alias (sonnet) or a full id (claude-sonnet-4-6). */
+  model: string;
+  /** The client's system prompt as text blocks, in order; empty for none (never Claude Code's own prompt). */
+  system: readonly string[];
+  /** The conversation, Anthropic-shaped; the model answers the last (user) message. */
+  messages: readonly MessageParam[];
+  /** Upstream max_tokens; undefined: the model's default. */
+  maxTokens: number | undefined;
+  thinking: ThinkingSetting;
+  effort: Effort | undefined;
+}

@@ -1,0 +1,86 @@
+/**
+ * @module
+ * The one error type of the proxy. Every failure (bad input, CLI error, timeout) becomes a ProxyError;
+ * each protocol renders it in its own shape (protocols/<api>/format-*-error.ts).
+ */
+
+export type ErrorKind =
+  | 'invalid_request'
+  | 'authentication'
+  | 'billing'
+  | 'permission'
+  | 'not_found'
+  | 'request_too_large'
+  | 'rate_limit'
+  | 'api_error'
+  | 'timeout'
+  | 'overloaded';
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid_request: 400,
+  authentication: 401,
+  billing: 402,
+  permission: 403,
+  not_found: 404,
+  request_too_large: 413,
+  rate_limit: 429,
+  api_error: 500,
+  timeout: 504,
+  overloaded: 529,
+};
+
+export interface ProxyErrorOptions {
+  /** Overrides the kind's default status (e.g. an upstream 503 stays 503 with kind api_error). */
+  status?: number;
+  /** Seconds, sent as `retry-after`. */
+  retryAfterSeconds?: number;
+  /** The request field at fault, when known (OpenAI's `param`). */
+  param?: string;
+  cause?: unknown;
+}
+
+export class ProxyError extends Error {
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+  readonly param: string | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: ProxyErrorOptions = {}) {
+    super(message, options.cause != null ? { cause: options.cause } : undefined);
+    this.name = 'ProxyError';
+    this.kind = kind;
+    this.status = options.status ?? STATUS_BY_KIND[kind];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.param = options.param;
+  }
+}
+
+export function kindForStatus(status: number): ErrorKind {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'invalid_request';
+    case 401:
+      return 'authentication';
+    case 402:
+      return 'billing';
+    case 403:
+      return 'permission';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit';
+    case 504:
+      return 'timeout';
+    case 529:
+      return 'overloaded';
+    default:
+      return status >= 400 && status < 500 ? 'invalid_request' : 'api_error';
+  }
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * @module
+ * The single error handler: any failure becomes a ProxyError, rendered in the shape of the caller's protocol.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ClientDisconnectedError } from '../cli/claude-cli-runner.ts';
+import { kindForStatus, ProxyError } from '../errors.ts';
+import { formatAnthropicError } from '../protocols/anthropic/format-anthropic-error.ts';
+import { formatOpenAIError } from '../protocols/openai-chat/format-openai-error.ts';
+import { protocolOfRequest, type Protocol } from './protocol-of-request.ts';
+
+export function toProxyError(error: unknown): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ProxyError('request_too_large', 'Request exceeds the maximum allowed number of bytes (32 MB).');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ProxyError('invalid_request', 'content-type must be application/json', { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ProxyError('invalid_request', 'the request body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ProxyError('invalid_request', `the request body is not valid JSON: ${fastifyError.message ?? ''}`);
+    default:
+      break;
+  }
+  const status = fastifyError.statusCode;
+  if (status != null && status >= 400 && status < 500) {
+    return new ProxyError(kindForStatus(status), fastifyError.message ?? 'bad request', { status });
+  }
+  return new ProxyError('api_error', 'internal error in claude-cli-proxy', { cause: error });
+}
+
+export function errorBody(protocol: Protocol, error: ProxyError, requestId: string): object {
+  return protocol === 'anthropic' ? formatAnthropicError(error, requestId) : formatOpenAIError(error);
+}
+
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof ClientDisconnectedError) {
+    request.log.info('client disconnected; CLI process stopped');
+    return;
+  }
+  const proxyError = toProxyError(error);
+  if (proxyError.status >= 500) request.log.error({ err: error }, proxyError.message);
+  else request.log.info({ status: proxyError.status }, proxyError.message);
+  if (reply.sent || reply.raw.headersSent) return;
+  if (proxyError.retryAfterSeconds != null) reply.header('retry-after', String(proxyError.retryAfterSeconds));
+  void reply.status(proxyError.status).send(errorBody(protocolOfRequest(request), proxyError, request.id));
+}

@@ -1,0 +1,28 @@
+/**
+ * @module
+ * GET /health: 200 when the CLI can serve requests, 503 (with the reason) when it cannot run or is not logged in.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppDependencies } from '../create-app.ts';
+
+export function registerHealthRoute(app: FastifyInstance, dependencies: AppDependencies): void {
+  const startedAt = dependencies.now();
+  app.get('/health', async (_request, reply) => {
+    const cli = await dependencies.cliStatus();
+    const ready = cli.error == null && cli.loggedIn === true;
+    void reply.status(ready ? 200 : 503);
+    return {
+      status: ready ? 'ok' : 'degraded',
+      uptime_seconds: Math.round((dependencies.now() - startedAt) / 1000),
+      cli: {
+        path: cli.path,
+        version: cli.version ?? null,
+        logged_in: cli.loggedIn ?? null,
+        auth_method: cli.authMethod ?? null,
+        ...(cli.error != null ? { error: cli.error } : {}),
+        ...(cli.loggedIn === false ? { hint: 'run `claude auth login` (or `npx claude auth login` in the proxy folder)' } : {}),
+      },
+      processes: { active: dependencies.runner.activeCount() },
+    };
+  });
+}

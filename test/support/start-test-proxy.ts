@@ -1,0 +1,86 @@
+/**
+ * @module
+ * Proxy + real CLI + fake upstream, all on loopback: the e2e tests, `npm run demo` and `npm run bench` use it.
+ * The CLI runs with a fresh HOME and an API key for the fake upstream, so nothing of the developer's own
+ * Claude login or settings is read.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ClaudeCliRunner } from '../../src/cli/claude-cli-runner.ts';
+import { createCachedCliStatus } from '../../src/cli/cached-cli-status.ts';
+import { ensurePrivateWorkDirectory } from '../../src/cli/private-work-directory.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createApp } from '../../src/server/create-app.ts';
+import { FakeUpstream } from './fake-upstream.ts';
+
+export const CLI_VERSION = '2.1.197';
+
+export interface TestProxy {
+  url: string;
+  upstream: FakeUpstream;
+  app: FastifyInstance;
+  runner: ClaudeCliRunner;
+  home: string;
+  config: Config;
+  close: () => Promise<void>;
+}
+
+export interface TestProxyOptions {
+  /** Proxy settings as environment variables (PROXY_API_KEYS, REQUEST_TIMEOUT_MS, ...). */
+  settings?: Record<string, string>;
+  /** Extra variables for the CLI's environment. */
+  cliEnvironment?: Record<string, string>;
+  upstream?: FakeUpstream;
+}
+
+/** The developer's environment without anything that would point the CLI at a real account. */
+export function hermeticEnvironment(): Record<string, string | undefined> {
+  const environment: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('ANTHROPIC_') && !name.startsWith('CLAUDE_')) environment[name] = value;
+  }
+  return environment;
+}
+
+export function bundledClaudePath(): string {
+  return join(import.meta.dirname, '..', '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
+}
+
+export async function startTestProxy(options: TestProxyOptions = {}): Promise<TestProxy> {
+  const upstream = options.upstream ?? new FakeUpstream();
+  const upstreamUrl = await upstream.start();
+  const home = mkdtempSync(join(tmpdir(), 'claude-proxy-test-home-'));
+  const cliEnvironment = {
+    ...hermeticEnvironment(),
+    HOME: home,
+    ANTHROPIC_BASE_URL: upstreamUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-test-fake-upstream',
+    ...options.cliEnvironment,
+  };
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
+  const runner = new ClaudeCliRunner({
+    claudePath: config.claudePath,
+    cwd: ensurePrivateWorkDirectory(home),
+    environment: cliEnvironment,
+    cliVersion: CLI_VERSION,
+    requestTimeoutMs: config.requestTimeoutMs,
+    streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+  });
+  const app = await createApp({ config, runner, cliStatus: createCachedCliStatus(config.claudePath, cliEnvironment), now: Date.now });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    upstream,
+    app,
+    runner,
+    home,
+    config,
+    close: async () => {
+      await app.close();
+      await upstream.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -21,7 +21,8 @@ export async function* streamTurnEvents(runner: CliRunner, request: TurnRequest,
     if (line.type === 'invalid') options.log.warn({ reason: line.reason, line: line.text.slice(0, 500) }, 'unreadable CLI line');
     else if (line.type === 'unknown') options.log.debug({ line: line.raw }, 'ignored CLI line');
     yield* stepCliEvents(state, line, { nowSeconds: options.now() / 1000 });
-    // Stopping here ends the runner, and with it the process: the turn is over.
-    if (state.phase === 'finished') return;
+    // Stopping ends the runner and with it the process. The turn is over at message_stop: waiting for the
+    // result line would let the CLI make another model call (e.g. after a tool_use it cannot run).
+    if (state.phase === 'finished' || state.phase === 'message_done') return;
   }
 }

@@ -41,8 +41,9 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     return;
   }
   const proxyError = toProxyError(error);
-  if (proxyError.status >= 500) request.log.error({ err: error }, proxyError.message);
-  else request.log.info({ status: proxyError.status }, proxyError.message);
+  // A ProxyError is an expected outcome (bad input, upstream failure); anything else is a bug worth a stack.
+  if (!(error instanceof ProxyError)) request.log.error({ err: error }, 'unexpected error');
+  else request.log[proxyError.status >= 500 ? 'warn' : 'info']({ status: proxyError.status }, proxyError.message);
   if (reply.sent || reply.raw.headersSent) return;
   if (proxyError.retryAfterSeconds != null) reply.header('retry-after', String(proxyError.retryAfterSeconds));
   void reply.status(proxyError.status).send(errorBody(protocolOfRequest(request), proxyError, request.id));

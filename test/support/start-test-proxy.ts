@@ -59,7 +59,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     ANTHROPIC_API_KEY: 'sk-ant-test-fake-upstream',
     ...options.cliEnvironment,
   };
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
   const runner = new ClaudeCliRunner({
     claudePath: config.claudePath,
     cwd: ensurePrivateWorkDirectory(home),

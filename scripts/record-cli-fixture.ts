@@ -1,0 +1,200 @@
+/**
+ * @module
+ * Records the real CLI's stdout for the unit tests' fixtures (src/cli/__fixtures__/<scenario>.cli.ndjson).
+ * The CLI runs exactly as the proxy runs it (buildCliInvocation: same flags, same env allowlist), against the
+ * fake upstream, with a fresh HOME and an empty cwd, so nothing of the developer's own login or settings is read.
+ *
+ * Usage: npx tsx scripts/record-cli-fixture.ts [scenario ...]   (no argument: every scenario)
+ *
+ * Machine-specific values that vary between runs (the temp HOME and cwd paths) are replaced with fixed
+ * placeholders; everything else is saved verbatim.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
+import { transcriptDirectoryName } from '../src/cli/build-transcript.ts';
+import type { TurnRequest } from '../src/core/turn-request.ts';
+import { errorReply, FakeUpstream, textReply, type FakeReply } from '../test/support/fake-upstream.ts';
+
+const CLAUDE_PATH = join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
+const FIXTURE_DIRECTORY = join(import.meta.dirname, '..', 'src', 'cli', '__fixtures__');
+const PLACEHOLDER_CWD = '/tmp/claude-cli-proxy-fixture/work';
+const PLACEHOLDER_HOME = '/tmp/claude-cli-proxy-fixture/home';
+const PLACEHOLDER_UPSTREAM_HOST = '127.0.0.1:40000';
+/** A runaway CLI is killed after this long; a scenario normally takes about a second. */
+const RUN_LIMIT_MS = 60_000;
+
+interface Scenario {
+  reply: FakeReply;
+  prompt: string;
+  thinking?: TurnRequest['thinking'];
+  /** false: no API key (the "not logged in" case). */
+  apiKey?: boolean;
+  /** Operator settings passed through to the CLI (buildCliInvocation keeps CLAUDE_* variables). */
+  environment?: Record<string, string>;
+  /** Reply to the second and later model requests of the run (the default: `reply` every time). */
+  laterReply?: FakeReply;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  text: {
+    prompt: 'say hello',
+    reply: textReply('Hello from the fake upstream.', { chunks: ['Hello', ' from the', ' fake upstream.'] }),
+  },
+  'thinking-and-text': {
+    prompt: 'think, then answer',
+    thinking: { type: 'enabled', budgetTokens: 1024 },
+    reply: {
+      kind: 'message',
+      content: [
+        { type: 'thinking', thinking: 'The user wants a short answer.', signature: 'c2lnbmF0dXJlLWZpeHR1cmU=' },
+        { type: 'text', text: 'Four.', chunks: ['Fo', 'ur.'] },
+      ],
+      usage: { input_tokens: 20, output_tokens: 9 },
+    },
+  },
+  'tool-use': {
+    prompt: 'what is the weather in Paris?',
+    reply: {
+      kind: 'message',
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: 'toolu_fixture01', name: 'get_weather', input: { city: 'Paris', unit: 'celsius' } },
+      ],
+      usage: { input_tokens: 30, output_tokens: 17 },
+    },
+    // With --tools "" the CLI answers the call itself ("No such tool available") and asks the model again.
+    laterReply: textReply('I cannot check the weather.'),
+  },
+  'error-429': {
+    prompt: 'hello',
+    reply: errorReply(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit.', { 'retry-after': '7' }),
+  },
+  'error-500': { prompt: 'hello', reply: errorReply(500, 'api_error', 'Internal server error') },
+  'error-529': { prompt: 'hello', reply: errorReply(529, 'overloaded_error', 'Overloaded') },
+  'error-401': { prompt: 'hello', reply: errorReply(401, 'authentication_error', 'invalid x-api-key') },
+  'error-400': { prompt: 'hello', reply: errorReply(400, 'invalid_request_error', 'prompt is too long: 250000 tokens > 200000 maximum') },
+  'error-404': { prompt: 'hello', reply: errorReply(404, 'not_found_error', 'model: claude-sonnet-4-6') },
+  'not-logged-in': { prompt: 'hello', apiKey: false, reply: textReply('unused') },
+  /** Socket dropped after message_start, retries allowed by the operator: a non-streamed retry with a new message id. */
+  'dropped-before-content': {
+    prompt: 'hello',
+    environment: { CLAUDE_CODE_MAX_RETRIES: '2' },
+    reply: textReply('Recovered answer.', { interrupt: { afterEvents: 1, mode: 'drop' } }),
+    laterReply: textReply('Recovered answer.'),
+  },
+  /** Socket dropped after a text delta: the retried message arrives after content was relayed. */
+  'dropped-after-content': {
+    prompt: 'hello',
+    environment: { CLAUDE_CODE_MAX_RETRIES: '2' },
+    reply: textReply('Partial then recovered.', { chunks: ['Partial', ' then recovered.'], interrupt: { afterEvents: 3, mode: 'drop' } }),
+    laterReply: textReply('Partial then recovered.'),
+  },
+  /** Socket dropped after message_start with the proxy's default of no retries. */
+  'dropped-no-retry': {
+    prompt: 'hello',
+    reply: textReply('Never completed.', { interrupt: { afterEvents: 1, mode: 'drop' } }),
+  },
+};
+
+async function record(name: string, scenario: Scenario): Promise<void> {
+  const upstream = new FakeUpstream();
+  const upstreamUrl = await upstream.start();
+  let calls = 0;
+  upstream.setDefault(scenario.reply);
+  const laterReply = scenario.laterReply;
+  if (laterReply != null) upstream.when(scenario.prompt, () => (++calls === 1 ? scenario.reply : laterReply));
+  const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'claude-cli-fixture-')));
+  const home = join(scratch, 'home');
+  const cwd = join(scratch, 'work');
+  mkdirSync(home);
+  mkdirSync(cwd);
+  try {
+    const environment: Record<string, string | undefined> = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!key.startsWith('ANTHROPIC_') && !key.startsWith('CLAUDE_')) environment[key] = value;
+    }
+    environment.HOME = home;
+    environment.ANTHROPIC_BASE_URL = upstreamUrl;
+    if (scenario.apiKey !== false) environment.ANTHROPIC_API_KEY = 'sk-test';
+    Object.assign(environment, scenario.environment);
+    const request: TurnRequest = {
+      model: 'claude-sonnet-4-6',
+      system: ['You are a fixture.'],
+      messages: [{ role: 'user', content: scenario.prompt }],
+      maxTokens: 256,
+      thinking: scenario.thinking ?? { type: 'disabled' },
+      effort: undefined,
+    };
+    const invocation = buildCliInvocation(request, request.messages[0]!, {
+      claudePath: CLAUDE_PATH,
+      cwd,
+      environment,
+      resumeSessionId: undefined,
+    });
+    const { stdout, code } = await run(invocation.command, invocation.args, invocation.env, cwd, invocation.stdinLines);
+    const text = redact(stdout, { cwd, home, upstreamHost: new URL(upstreamUrl).host });
+    mkdirSync(FIXTURE_DIRECTORY, { recursive: true });
+    const path = join(FIXTURE_DIRECTORY, `${name}.cli.ndjson`);
+    writeFileSync(path, text);
+    console.log(`${name}: exit ${String(code)}, ${text.split('\n').filter((line) => line !== '').length} lines, ${upstream.modelRequests().length} model requests -> ${path}`);
+  } finally {
+    await upstream.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Fixed placeholders for the fake upstream's random port and the temp paths (also inside the CLI's project folder name, which is derived from cwd), and
+ * the initialize control_response cut down to what identifies it: its list of built-in commands, agents and models
+ * is 10 KB of CLI catalogue the proxy never reads, and it carries the recording's pid.
+ */
+function redact(stdout: string, paths: { cwd: string; home: string; upstreamHost: string }): string {
+  const replaced = stdout
+    .split(paths.upstreamHost).join(PLACEHOLDER_UPSTREAM_HOST)
+    .split(paths.cwd).join(PLACEHOLDER_CWD)
+    .split(paths.home).join(PLACEHOLDER_HOME)
+    .split(transcriptDirectoryName(paths.cwd)).join(transcriptDirectoryName(PLACEHOLDER_CWD));
+  return replaced
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith('{"type":"control_response"')) return line;
+      const parsed = JSON.parse(line) as { response?: { response?: Record<string, unknown> } };
+      const payload = parsed.response?.response;
+      if (payload == null) return line;
+      parsed.response!.response = { output_style: payload.output_style, account: payload.account, pid: 0 };
+      return JSON.stringify(parsed);
+    })
+    .join('\n');
+}
+
+function run(command: string, args: string[], env: Record<string, string>, cwd: string, stdinLines: string[]): Promise<{ stdout: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdin.on('error', () => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (stderr.trim() !== '') console.error(`stderr: ${stderr.trim()}`);
+      resolve({ stdout, code });
+    });
+    for (const line of stdinLines) child.stdin.write(`${line}\n`);
+    child.stdin.end();
+  });
+}
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) if (!(name in SCENARIOS)) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+for (const [name, scenario] of Object.entries(SCENARIOS)) {
+  if (wanted.length === 0 || wanted.includes(name)) await record(name, scenario);
+}

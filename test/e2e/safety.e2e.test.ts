@@ -1,0 +1,131 @@
+/**
+ * Safety: no built-in tool ever runs on the host, no `claude` process outlives its request, and only the
+ * intended callers get in (keys, Host header, CORS).
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliProcessesWithHome } from '../support/cli-processes.ts';
+import { textReply } from '../support/fake-upstream.ts';
+import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+
+let proxy: TestProxy;
+let client: Anthropic;
+
+beforeAll(async () => {
+  proxy = await startTestProxy({ settings: { REQUEST_TIMEOUT_MS: '3000' } });
+  client = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
+});
+afterAll(async () => proxy.close());
+
+describe('the host is safe from the model', () => {
+  it('never runs Bash or Write when upstream asks for them', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'claude-proxy-marker-'));
+    const bashMarker = join(directory, 'bash-ran');
+    const writeMarker = join(directory, 'write-ran');
+    proxy.upstream.when('marker-tools', {
+      kind: 'message',
+      content: [
+        { type: 'tool_use', id: 'toolu_bash', name: 'Bash', input: { command: `touch ${bashMarker}` } },
+        { type: 'tool_use', id: 'toolu_write', name: 'Write', input: { file_path: writeMarker, content: 'pwned' } },
+      ],
+    });
+    const message = await client.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-tools please run it' }] });
+    expect(message.stop_reason).toBe('tool_use');
+    await expect.poll(() => cliProcessesWithHome(proxy.home)).toEqual([]);
+    expect(existsSync(bashMarker)).toBe(false);
+    expect(existsSync(writeMarker)).toBe(false);
+    const requests = proxy.upstream.modelRequests('marker-tools');
+    // Claude Code's tools are not offered, and the turn ends at the model's reply: no tool_result went back up.
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.body.tools ?? []).toEqual([]);
+  });
+});
+
+describe('no claude process outlives its request', () => {
+  it('kills the CLI when the client aborts a stream', async () => {
+    proxy.upstream.when('marker-abort-stream', textReply('x', { chunks: Array.from({ length: 200 }, () => 'tick '), eventGapMs: 50 }));
+    const stream = client.messages.stream({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-abort-stream' }] });
+    const ended = stream.finalMessage().catch((error: unknown) => error);
+    await new Promise<void>((resolve) => stream.once('text', () => resolve()));
+    expect(cliProcessesWithHome(proxy.home).length).toBeGreaterThan(0);
+    stream.abort();
+    expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
+    await expect.poll(() => cliProcessesWithHome(proxy.home), { timeout: 5000 }).toEqual([]);
+    expect(proxy.runner.activeCount()).toBe(0);
+  });
+
+  it('kills the CLI when the client gives up on a non-streaming request', async () => {
+    proxy.upstream.when('marker-abort-wait', { kind: 'hang' });
+    const controller = new AbortController();
+    const pending = client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-abort-wait' }] }, { signal: controller.signal });
+    await expect.poll(() => proxy.upstream.modelRequests('marker-abort-wait').length).toBe(1);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await expect.poll(() => cliProcessesWithHome(proxy.home), { timeout: 5000 }).toEqual([]);
+  });
+
+  it('kills the CLI and answers 504 when REQUEST_TIMEOUT_MS passes', async () => {
+    proxy.upstream.when('marker-timeout', textReply('slow', { chunks: Array.from({ length: 100 }, () => '.'), eventGapMs: 100 }));
+    const error = await client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-timeout' }] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
+    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain('REQUEST_TIMEOUT_MS');
+    await expect.poll(() => cliProcessesWithHome(proxy.home), { timeout: 5000 }).toEqual([]);
+  });
+});
+
+describe('access control', () => {
+  it('requires one of PROXY_API_KEYS, as x-api-key or Bearer', async () => {
+    const locked = await startTestProxy({ settings: { PROXY_API_KEYS: 'key-one,key-two' } });
+    try {
+      const ask = (sdk: Anthropic) => sdk.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-auth' }] });
+      await expect(ask(new Anthropic({ baseURL: locked.url, apiKey: 'wrong', maxRetries: 0 }))).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+      await expect(ask(new Anthropic({ baseURL: locked.url, apiKey: 'key-two', maxRetries: 0 }))).resolves.toMatchObject({ type: 'message' });
+      await expect(ask(new Anthropic({ baseURL: locked.url, apiKey: null, authToken: 'key-one', maxRetries: 0 }))).resolves.toMatchObject({ type: 'message' });
+      const missing = await fetch(`${locked.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(missing.status).toBe(401);
+      expect(await missing.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+      expect(locked.upstream.modelRequests('marker-auth')).toHaveLength(2);
+    } finally {
+      await locked.close();
+    }
+  });
+
+  it('refuses a foreign Host header when no keys are set (DNS rebinding)', async () => {
+    const port = new URL(proxy.url).port;
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = request({ host: '127.0.0.1', port, path: '/v1/models', headers: { host: `evil.example:${port}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+    expect(status).toBe(403);
+    expect((await fetch(`${proxy.url.replace('127.0.0.1', 'localhost')}/v1/models`)).status).toBe(200);
+  });
+
+  it('sends CORS headers only to listed origins', async () => {
+    const withCors = await startTestProxy({ settings: { CORS_ORIGINS: 'http://allowed.test' } });
+    try {
+      const allowed = await fetch(`${withCors.url}/v1/models`, { headers: { origin: 'http://allowed.test' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://allowed.test');
+      const other = await fetch(`${withCors.url}/v1/models`, { headers: { origin: 'http://other.test' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(`${withCors.url}/v1/messages`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://allowed.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,content-type' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('http://allowed.test');
+    } finally {
+      await withCors.close();
+    }
+    const none = await fetch(`${proxy.url}/v1/models`, { headers: { origin: 'http://allowed.test' } });
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

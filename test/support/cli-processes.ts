@@ -1,0 +1,21 @@
+/**
+ * @module
+ * The `claude` processes started for one test proxy, found through /proc by their HOME (each test proxy gives
+ * its CLI a fresh HOME). Independent of the proxy's own bookkeeping, so a leak cannot hide. Linux only.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export function cliProcessesWithHome(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (environ.includes(`HOME=${home}`) && cmdline.includes('claude')) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}

@@ -14,8 +14,16 @@ export default tseslint.config(
     },
   },
   {
-    // Pure translators: no I/O, no clock, no process (docs/decisions/0002-pure-translators.md).
-    files: ['src/protocols/**/*.ts', 'src/core/**/*.ts'],
+    // Pure translators: no I/O, no clock, no process (docs/decisions/0002-pure-translators-thin-io-shell.md).
+    files: [
+      'src/protocols/**/*.ts',
+      'src/core/**/*.ts',
+      'src/cli/cli-lines.ts',
+      'src/cli/convert-cli-lines-to-anthropic-events.ts',
+      'src/cli/map-cli-error.ts',
+      'src/cli/build-cli-invocation.ts',
+      'src/cli/build-transcript.ts',
+    ],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fastify', 'fastify/*'] }],

@@ -32,8 +32,6 @@ interface Scenario {
   thinking?: TurnRequest['thinking'];
   /** false: no API key (the "not logged in" case). */
   apiKey?: boolean;
-  /** Operator settings passed through to the CLI (buildCliInvocation keeps CLAUDE_* variables). */
-  environment?: Record<string, string>;
   /** Reply to the second and later model requests of the run (the default: `reply` every time). */
   laterReply?: FakeReply;
 }
@@ -75,27 +73,22 @@ const SCENARIOS: Record<string, Scenario> = {
   'error-500': { prompt: 'hello', reply: errorReply(500, 'api_error', 'Internal server error') },
   'error-529': { prompt: 'hello', reply: errorReply(529, 'overloaded_error', 'Overloaded') },
   'error-401': { prompt: 'hello', reply: errorReply(401, 'authentication_error', 'invalid x-api-key') },
-  'error-400': { prompt: 'hello', reply: errorReply(400, 'invalid_request_error', 'prompt is too long: 250000 tokens > 200000 maximum') },
+  'error-400': { prompt: 'hello', reply: errorReply(400, 'invalid_request_error', 'max_tokens: 999999 > 64000, which is the maximum allowed number of output tokens') },
   'error-404': { prompt: 'hello', reply: errorReply(404, 'not_found_error', 'model: claude-sonnet-4-6') },
   'not-logged-in': { prompt: 'hello', apiKey: false, reply: textReply('unused') },
-  /** Socket dropped after message_start, retries allowed by the operator: a non-streamed retry with a new message id. */
+  /**
+   * Socket dropped after message_start: the CLI falls back to a non-streaming request (even with
+   * CLAUDE_CODE_MAX_RETRIES=0) and prints its answer as one `assistant` line with a new message id.
+   * The gap lets the CLI relay the first events before the drop.
+   */
   'dropped-before-content': {
     prompt: 'hello',
-    environment: { CLAUDE_CODE_MAX_RETRIES: '2' },
-    reply: textReply('Recovered answer.', { interrupt: { afterEvents: 1, mode: 'drop' } }),
-    laterReply: textReply('Recovered answer.'),
+    reply: textReply('Recovered answer.', { eventGapMs: 100, interrupt: { afterEvents: 1, mode: 'drop' } }),
   },
-  /** Socket dropped after a text delta: the retried message arrives after content was relayed. */
+  /** Socket dropped after a text delta: the non-streamed answer arrives after content was relayed. */
   'dropped-after-content': {
     prompt: 'hello',
-    environment: { CLAUDE_CODE_MAX_RETRIES: '2' },
-    reply: textReply('Partial then recovered.', { chunks: ['Partial', ' then recovered.'], interrupt: { afterEvents: 3, mode: 'drop' } }),
-    laterReply: textReply('Partial then recovered.'),
-  },
-  /** Socket dropped after message_start with the proxy's default of no retries. */
-  'dropped-no-retry': {
-    prompt: 'hello',
-    reply: textReply('Never completed.', { interrupt: { afterEvents: 1, mode: 'drop' } }),
+    reply: textReply('Partial then recovered.', { chunks: ['Partial', ' then recovered.'], eventGapMs: 100, interrupt: { afterEvents: 3, mode: 'drop' } }),
   },
 };
 
@@ -105,7 +98,8 @@ async function record(name: string, scenario: Scenario): Promise<void> {
   let calls = 0;
   upstream.setDefault(scenario.reply);
   const laterReply = scenario.laterReply;
-  if (laterReply != null) upstream.when(scenario.prompt, () => (++calls === 1 ? scenario.reply : laterReply));
+  // The empty marker matches every request, including the follow-up whose last user message is a tool_result.
+  if (laterReply != null) upstream.when('', () => (++calls === 1 ? scenario.reply : laterReply));
   const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'claude-cli-fixture-')));
   const home = join(scratch, 'home');
   const cwd = join(scratch, 'work');
@@ -119,7 +113,6 @@ async function record(name: string, scenario: Scenario): Promise<void> {
     environment.HOME = home;
     environment.ANTHROPIC_BASE_URL = upstreamUrl;
     if (scenario.apiKey !== false) environment.ANTHROPIC_API_KEY = 'sk-test';
-    Object.assign(environment, scenario.environment);
     const request: TurnRequest = {
       model: 'claude-sonnet-4-6',
       system: ['You are a fixture.'],

@@ -76,6 +76,7 @@ export interface CommandLine {
 export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
 
 Serves the Anthropic Messages API and the OpenAI Chat Completions API from the logged-in Claude Code CLI.
+Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD.`;
 
@@ -138,12 +139,19 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   if (!isLoopbackHost(host) && !requireAuth) {
     throw new ConfigError(`refusing to listen on ${host} with REQUIRE_AUTH=false.`);
   }
+  const port = commandLine.port ?? settings.PORT ?? DEFAULT_PORT;
+  if (pointsAtSelf(env.ANTHROPIC_BASE_URL, host, port)) {
+    throw new ConfigError(
+      `ANTHROPIC_BASE_URL (${env.ANTHROPIC_BASE_URL}) points at this proxy: its CLI would call the proxy again, without end.\n` +
+        'Unset ANTHROPIC_BASE_URL in the shell that starts the proxy (set it only for your clients).',
+    );
+  }
   const cwd = commandLine.cwd ?? settings.CLAUDE_PROXY_CWD;
   if (cwd != null && !(existsSync(cwd) && statSync(cwd).isDirectory())) {
     throw new ConfigError(`--cwd ${cwd}: not a directory`);
   }
   return Object.freeze({
-    port: commandLine.port ?? settings.PORT ?? DEFAULT_PORT,
+    port,
     host,
     apiKeys: Object.freeze(apiKeys),
     requireAuth,
@@ -155,6 +163,21 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     logLevel: settings.LOG_LEVEL ?? 'info',
     corsOrigins: Object.freeze(settings.CORS_ORIGINS ?? []),
   });
+}
+
+/** Whether a base URL reaches this proxy's own listening address (any loopback name counts as the same host). */
+function pointsAtSelf(baseUrl: string | undefined, host: string, port: number): boolean {
+  if (baseUrl == null || baseUrl === '') return false;
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  const urlPort = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  if (urlPort !== port) return false;
+  const urlHost = url.hostname.toLowerCase();
+  return urlHost === host.toLowerCase() || (isLoopbackHost(urlHost) && (isLoopbackHost(host) || host === '0.0.0.0' || host === '::'));
 }
 
 function pickDefined(env: Record<string, string | undefined>, keys: string[]): Record<string, string> {

@@ -13,6 +13,7 @@ import { handleError } from './render-error.ts';
 import { registerAnthropicMessagesRoutes } from './routes/anthropic-messages.ts';
 import { registerHealthRoute } from './routes/health.ts';
 import { registerModelRoutes } from './routes/models.ts';
+import { registerOpenAIChatCompletionsRoutes } from './routes/openai-chat-completions.ts';
 import { createSecurityHook } from './security.ts';
 
 export interface AppDependencies {
@@ -50,6 +51,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   });
 
   registerAnthropicMessagesRoutes(app, dependencies);
+  registerOpenAIChatCompletionsRoutes(app, dependencies);
   registerModelRoutes(app);
   registerHealthRoute(app, dependencies);
   app.addHook('onClose', async () => dependencies.runner.shutdown());

@@ -46,6 +46,12 @@ describe('claude-proxy binary', () => {
     expect(run.output()).toMatch(/refusing to listen on 0\.0\.0\.0 without keys/);
   });
 
+  it('refuses to start when ANTHROPIC_BASE_URL points at the proxy itself (the CLI would call it in a loop)', async () => {
+    const run = runBin(['4777'], { ANTHROPIC_BASE_URL: 'http://localhost:4777' });
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain('points at this proxy');
+  });
+
   it('starts, says the CLI is not logged in and how to fix it, and stops on SIGTERM', async () => {
     const port = await freePort();
     const run = runBin([String(port)], {});

@@ -155,9 +155,9 @@ describe('POST /v1/messages', () => {
   });
 
   it('names the fields the CLI cannot honour in x-proxy-ignored', async () => {
-    const { response } = await client.messages
-      .create({ model: 'sonnet', max_tokens: 10, temperature: 0.2, top_k: 5, messages: [{ role: 'user', content: 'marker-ignored' }] })
-      .withResponse();
+    // Sampling fields are gone from SDK 1.x types (API 2026-10-21); 2023-06-01 clients still send them.
+    const legacyParams = { model: 'sonnet', max_tokens: 10, temperature: 0.2, top_k: 5, messages: [{ role: 'user' as const, content: 'marker-ignored' }] };
+    const { response } = await client.messages.create(legacyParams).withResponse();
     expect(response.headers.get('x-proxy-ignored')).toBe('temperature, top_k');
     expect(response.headers.get('request-id')).toMatch(/^req_/);
   });

@@ -36,7 +36,8 @@ export const messagesRequestSchema = z.looseObject({
       z.looseObject({ type: z.literal('adaptive') }),
     ])
     .optional(),
-  output_config: z.looseObject({ effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).optional() }).optional(),
+  output_config: z.looseObject({ effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).optional(), format: z.unknown().optional() }).optional(),
+  output_format: z.unknown().optional(),
   tools: z.array(z.looseObject({})).optional(),
 });
 

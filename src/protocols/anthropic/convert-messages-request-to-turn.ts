@@ -26,7 +26,9 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
       });
     }
   });
-  const ignored = IGNORED_FIELDS.filter((field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0));
+  const ignored: string[] = IGNORED_FIELDS.filter((field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0));
+  if (request.output_config?.format != null) ignored.push('output_config.format');
+  if (request.output_format != null) ignored.push('output_format');
   return {
     turn: {
       model,

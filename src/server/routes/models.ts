@@ -21,7 +21,9 @@ function openAIModel(entry: ModelEntry) {
 }
 
 export function registerModelRoutes(app: FastifyInstance): void {
-  app.get('/v1/models', async (request: FastifyRequest<{ Querystring: { limit?: string; after_id?: string; before_id?: string } }>) => {
+  app.get('/v1/models', listModels);
+  app.get('/models', listModels);
+  async function listModels(request: FastifyRequest<{ Querystring: { limit?: string; after_id?: string; before_id?: string } }>) {
     if (!wantsAnthropic(request)) return { object: 'list', data: MODEL_CATALOGUE.map(openAIModel) };
     const { limit, after_id: afterId, before_id: beforeId } = request.query;
     const size = Math.min(1000, Math.max(1, Number(limit ?? 20) || 20));
@@ -38,7 +40,7 @@ export function registerModelRoutes(app: FastifyInstance): void {
       first_id: page[0]?.id ?? null,
       last_id: page.at(-1)?.id ?? null,
     };
-  });
+  }
 
   app.get('/v1/models/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
     const { id } = request.params;

@@ -1,0 +1,219 @@
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_PORT, isLoopbackHost, loadConfig, parseCommandLine, resolveClaudePath } from './config.ts';
+
+const BUNDLED_CLAUDE = join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
+const BASE_ENV = { CLAUDE_PATH: BUNDLED_CLAUDE };
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults when nothing is set', () => {
+    const config = loadConfig(BASE_ENV);
+    expect(config).toEqual({
+      port: DEFAULT_PORT,
+      host: '127.0.0.1',
+      apiKeys: [],
+      requireAuth: false,
+      claudePath: BUNDLED_CLAUDE,
+      cwd: undefined,
+      requestTimeoutMs: 600_000,
+      streamIdleTimeoutMs: 120_000,
+      keepAliveIntervalMs: 10_000,
+      logLevel: 'info',
+      corsOrigins: [],
+    });
+    expect(DEFAULT_PORT).toBe(4523);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = loadConfig({
+      ...BASE_ENV,
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      PROXY_API_KEYS: ' key-a, key-b ,,',
+      REQUEST_TIMEOUT_MS: '1000',
+      STREAM_IDLE_TIMEOUT_MS: '2000',
+      KEEPALIVE_INTERVAL_MS: '3000',
+      LOG_LEVEL: 'debug',
+      CORS_ORIGINS: 'http://a.test,http://b.test',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      apiKeys: ['key-a', 'key-b'],
+      requireAuth: true,
+      requestTimeoutMs: 1000,
+      streamIdleTimeoutMs: 2000,
+      keepAliveIntervalMs: 3000,
+      logLevel: 'debug',
+      corsOrigins: ['http://a.test', 'http://b.test'],
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ ...BASE_ENV, PORT: '', LOG_LEVEL: '' })).toMatchObject({ port: DEFAULT_PORT, logLevel: 'info' });
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT: PORT must be a whole number'],
+    ['PORT', '0', 'PORT: PORT must be greater than 0'],
+    ['PORT', '70000', 'PORT: PORT must be below 65536'],
+    ['REQUEST_TIMEOUT_MS', '1.5', 'REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS must be a whole number'],
+    ['REQUIRE_AUTH', 'maybe', 'REQUIRE_AUTH: must be true or false'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL: '],
+  ])('rejects %s=%s with a message naming the setting', (name, value, expected) => {
+    const error = configError(() => loadConfig({ ...BASE_ENV, [name]: value }));
+    expect(error.message).toContain('invalid settings:');
+    expect(error.message).toContain(expected);
+  });
+
+  it.each([
+    ['1', true],
+    ['yes', true],
+    ['ON', true],
+    ['false', false],
+    ['0', false],
+  ])('reads REQUIRE_AUTH=%s as %s', (value, expected) => {
+    expect(loadConfig({ ...BASE_ENV, PROXY_API_KEYS: 'k', REQUIRE_AUTH: value }).requireAuth).toBe(expected);
+  });
+
+  it('requires auth by default when keys are set', () => {
+    expect(loadConfig({ ...BASE_ENV, PROXY_API_KEYS: 'k' }).requireAuth).toBe(true);
+  });
+
+  it('refuses a non-loopback host without keys', () => {
+    const error = configError(() => loadConfig({ ...BASE_ENV, HOST: '0.0.0.0' }));
+    expect(error.message).toContain('refusing to listen on 0.0.0.0 without keys');
+    expect(error.message).toContain('PROXY_API_KEYS');
+  });
+
+  it('refuses a non-loopback host with REQUIRE_AUTH=false', () => {
+    const error = configError(() => loadConfig({ ...BASE_ENV, HOST: '0.0.0.0', PROXY_API_KEYS: 'k', REQUIRE_AUTH: 'false' }));
+    expect(error.message).toBe('refusing to listen on 0.0.0.0 with REQUIRE_AUTH=false.');
+  });
+
+  it('refuses REQUIRE_AUTH=true without keys', () => {
+    const error = configError(() => loadConfig({ ...BASE_ENV, REQUIRE_AUTH: 'true' }));
+    expect(error.message).toContain('REQUIRE_AUTH is on but PROXY_API_KEYS is empty');
+  });
+
+  it('takes port, host and cwd from the command line over the environment', () => {
+    const directory = realpathSync(mkdtempSync(join(tmpdir(), 'config-test-')));
+    const config = loadConfig({ ...BASE_ENV, PORT: '9000', HOST: '127.0.0.2' }, ['8080', '--host', 'localhost', '--cwd', directory]);
+    expect(config).toMatchObject({ port: 8080, host: 'localhost', cwd: directory });
+  });
+
+  it('reads the working directory from CLAUDE_PROXY_CWD and resolves it', () => {
+    const directory = realpathSync(mkdtempSync(join(tmpdir(), 'config-test-')));
+    mkdirSync(join(directory, 'work'));
+    const config = loadConfig({ ...BASE_ENV, CLAUDE_PROXY_CWD: join(directory, 'work', '..', 'work') });
+    expect(config.cwd).toBe(join(directory, 'work'));
+  });
+
+  it('rejects a cwd that is not a directory', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'config-test-'));
+    const file = join(directory, 'file.txt');
+    writeFileSync(file, '');
+    expect(configError(() => loadConfig(BASE_ENV, ['--cwd', file])).message).toBe(`--cwd ${file}: not a directory`);
+    expect(configError(() => loadConfig(BASE_ENV, ['--cwd', join(directory, 'missing')])).message).toContain('not a directory');
+  });
+
+  it('rejects unknown arguments with the usage text', () => {
+    const error = configError(() => loadConfig(BASE_ENV, ['--verbose']));
+    expect(error.message).toContain('unknown argument "--verbose"');
+    expect(error.message).toContain('Usage: claude-proxy');
+  });
+});
+
+describe('parseCommandLine', () => {
+  it('parses nothing to no settings', () => {
+    expect(parseCommandLine([])).toEqual({ help: false, version: false });
+  });
+
+  it('parses a positional port, --port, --host and --cwd', () => {
+    expect(parseCommandLine(['8080', '--host', '::1', '--cwd', '/srv/empty'])).toEqual({
+      port: 8080,
+      host: '::1',
+      cwd: '/srv/empty',
+      help: false,
+      version: false,
+    });
+    expect(parseCommandLine(['--port', '9000']).port).toBe(9000);
+  });
+
+  it.each([['--help'], ['-h']])('parses %s', (flag) => {
+    expect(parseCommandLine([flag]).help).toBe(true);
+  });
+
+  it.each([['--version'], ['-v']])('parses %s', (flag) => {
+    expect(parseCommandLine([flag]).version).toBe(true);
+  });
+
+  it('rejects a second positional port', () => {
+    expect(configError(() => parseCommandLine(['8080', '9090'])).message).toContain('unknown argument "9090"');
+  });
+
+  it.each([
+    [['--host'], '--host needs a value'],
+    [['--host', '--cwd', '/x'], '--host needs a value'],
+    [['--cwd'], '--cwd needs a value'],
+    [['--port', '0'], 'invalid port "0"'],
+    [['--port', '65536'], 'invalid port "65536"'],
+    [['--port', 'abc'], 'invalid port "abc"'],
+  ])('rejects %j', (argv, expected) => {
+    expect(configError(() => parseCommandLine(argv)).message).toBe(expected);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '::1', '[::1]'])('accepts %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.nip.io', 'localhost.example.com', '1127.0.0.1'])(
+    'refuses %s',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
+});
+
+describe('resolveClaudePath', () => {
+  function directoryWith(name: string): string {
+    const directory = realpathSync(mkdtempSync(join(tmpdir(), 'claude-path-test-')));
+    writeFileSync(join(directory, name), '#!/bin/sh\n', { mode: 0o755 });
+    return directory;
+  }
+
+  it('accepts an existing absolute path', () => {
+    expect(resolveClaudePath(BUNDLED_CLAUDE, '')).toBe(BUNDLED_CLAUDE);
+  });
+
+  it('rejects a path that does not exist', () => {
+    expect(configError(() => resolveClaudePath('/nonexistent/claude', '')).message).toBe('CLAUDE_PATH /nonexistent/claude: no such file');
+  });
+
+  it('looks a bare command name up on PATH', () => {
+    const directory = directoryWith('my-claude');
+    expect(resolveClaudePath('my-claude', `/nonexistent:${directory}`)).toBe(join(directory, 'my-claude'));
+    expect(configError(() => resolveClaudePath('my-claude', '/nonexistent')).message).toBe('CLAUDE_PATH my-claude: not found on PATH');
+  });
+
+  it('prefers claude on PATH, then the bundled CLI', () => {
+    const directory = directoryWith('claude');
+    expect(resolveClaudePath(undefined, directory)).toBe(join(directory, 'claude'));
+    expect(resolveClaudePath(undefined, '/nonexistent')).toBe(BUNDLED_CLAUDE);
+  });
+});

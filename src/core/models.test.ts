@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ProxyError } from '../errors.ts';
+import { findModel, MODEL_CATALOGUE, resolveModel } from './models.ts';
+
+describe('resolveModel', () => {
+  it.each(['opus', 'sonnet', 'haiku', 'fable', 'best', 'opusplan', 'default', 'opus[1m]', 'sonnet[1m]'])(
+    'passes the CLI alias %s to the CLI',
+    (alias) => {
+      expect(resolveModel(alias)).toBe(alias);
+    },
+  );
+
+  it('lower-cases aliases and trims spaces', () => {
+    expect(resolveModel(' Sonnet ')).toBe('sonnet');
+    expect(resolveModel('OPUS[1M]')).toBe('opus[1m]');
+  });
+
+  it.each(['claude-sonnet-4-6', 'claude-3-5-sonnet-20241022', 'claude-haiku-4-5-20251001', 'claude-opus-4-1', 'claude-sonnet-5[1m]'])(
+    'passes the full id %s through unchanged',
+    (id) => {
+      expect(resolveModel(id)).toBe(id);
+    },
+  );
+
+  it.each([
+    ['claude-code-cli/sonnet', 'sonnet'],
+    ['anthropic/claude-sonnet-4-6', 'claude-sonnet-4-6'],
+    ['Anthropic/opus', 'opus'],
+    ['claude-code-cli/claude-haiku-4-5-20251001', 'claude-haiku-4-5-20251001'],
+  ])('strips the provider prefix of %s', (requested, expected) => {
+    expect(resolveModel(requested)).toBe(expected);
+  });
+
+  it.each(['gpt-4o', 'claude-foo-1', '', 'claude-', 'sonnet-4', 'claude-sonnet 4', 'openai/gpt-4o'])('rejects %j with a 400 on model', (requested) => {
+    let caught: unknown;
+    try {
+      resolveModel(requested);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ProxyError);
+    expect(caught).toMatchObject({ kind: 'invalid_request', status: 400, param: 'model' });
+    expect((caught as ProxyError).message).toContain(`unknown model "${requested}"`);
+  });
+});
+
+describe('MODEL_CATALOGUE', () => {
+  it('lists only names resolveModel accepts, with unique ids', () => {
+    for (const entry of MODEL_CATALOGUE) expect(() => resolveModel(entry.id)).not.toThrow();
+    expect(new Set(MODEL_CATALOGUE.map((entry) => entry.id)).size).toBe(MODEL_CATALOGUE.length);
+  });
+
+  it('finds an entry by id', () => {
+    expect(findModel('sonnet')).toEqual({ id: 'sonnet', displayName: 'Sonnet (latest, via the CLI alias)', resolvesTo: 'claude-sonnet-5' });
+    expect(findModel('gpt-4o')).toBeUndefined();
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * @module
+ * PURE. An OpenAI Chat Completions request as the internal TurnRequest. System and developer messages become the
+ * system prompt; the rest become Anthropic turns (consecutive same-role messages merged, as the Anthropic API does);
+ * fields the CLI cannot honour are returned in `ignored` for the `x-proxy-ignored` header.
+ */
+import type { ContentBlockParam, ImageBlockParam, MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { resolveModel } from '../../core/models.ts';
+import type { Effort, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
+import { assertNever, ProxyError } from '../../errors.ts';
+import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
+
+/** Accepted, not applied: the CLI cannot pass them upstream (or, for tools and stop, not yet). */
+const IGNORED_FIELDS = [
+  'temperature', 'top_p', 'seed', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
+  'stop', 'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call',
+  'user', 'safety_identifier', 'metadata', 'store', 'service_tier', 'prediction', 'modalities', 'audio',
+  'web_search_options', 'verbosity', 'prompt_cache_key', 'prompt_cache_retention',
+] as const;
+
+export interface ConvertedChatRequest {
+  turn: TurnRequest;
+  ignored: string[];
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): ConvertedChatRequest {
+  const model = resolveModel(request.model);
+  if (request.n != null && request.n > 1) {
+    throw new ProxyError('invalid_request', 'n: only n=1 is supported (the CLI gives one answer per request); send parallel requests instead', { param: 'n' });
+  }
+  const system: string[] = [];
+  const messages: MessageParam[] = [];
+  request.messages.forEach((message, index) => {
+    if (message.role === 'system' || message.role === 'developer') {
+      const text = textOf(message.content, `messages.${index}.content`);
+      if (text !== '') system.push(text);
+      return;
+    }
+    const converted = convertMessage(message, index);
+    if (converted == null) return;
+    const previous = messages.at(-1);
+    if (previous != null && previous.role === converted.role) previous.content = [...asBlocks(previous.content), ...asBlocks(converted.content)];
+    else messages.push(converted);
+  });
+  const thinking = thinkingFor(request.reasoning_effort);
+  return {
+    turn: {
+      model,
+      system,
+      messages,
+      maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+      thinking: thinking.thinking,
+      effort: thinking.effort,
+    },
+    ignored: IGNORED_FIELDS.filter((field) => isSet(request[field]) && !(field === 'response_format' && isPlainText(request.response_format))),
+    stream: request.stream === true,
+    includeUsage: request.stream_options?.include_usage === true,
+  };
+}
+
+function isSet(value: unknown): boolean {
+  return value != null && value !== false && !(Array.isArray(value) && value.length === 0);
+}
+
+function isPlainText(format: unknown): boolean {
+  return (format as { type?: unknown } | null)?.type === 'text';
+}
+
+function thinkingFor(effort: ChatCompletionRequest['reasoning_effort']): { thinking: ThinkingSetting; effort: Effort | undefined } {
+  switch (effort) {
+    case undefined:
+    case null:
+    case 'none':
+      return { thinking: { type: 'disabled' }, effort: undefined };
+    case 'minimal':
+      return { thinking: { type: 'adaptive' }, effort: 'low' };
+    case 'low':
+    case 'medium':
+    case 'high':
+    case 'xhigh':
+    case 'max':
+      return { thinking: { type: 'adaptive' }, effort };
+    default:
+      return assertNever(effort, 'reasoning_effort');
+  }
+}
+
+function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'developer' }>, index: number): MessageParam | undefined {
+  const path = `messages.${index}`;
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', content: userContent(message.content, `${path}.content`) };
+    case 'assistant': {
+      const blocks: ContentBlockParam[] = [];
+      const text = textOf(message.content, `${path}.content`);
+      if (text !== '') blocks.push({ type: 'text', text });
+      for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
+        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${path}.tool_calls.${callIndex}.function.arguments`) });
+      }
+      // An assistant turn with nothing in it cannot be sent upstream (the API rejects empty content).
+      return blocks.length > 0 ? { role: 'assistant', content: blocks } : undefined;
+    }
+    case 'tool':
+      return {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content, `${path}.content`) }],
+      };
+    case 'function':
+      throw new ProxyError('invalid_request', `${path}.role: "function" messages are deprecated and not supported; use "tool" messages with tool_call_id`, {
+        param: `${path}.role`,
+      });
+    default:
+      return assertNever(message, 'message role');
+  }
+}
+
+function asBlocks(content: MessageParam['content']): ContentBlockParam[] {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+}
+
+/** Text of string or text-part content (system, developer, assistant and tool messages). */
+function textOf(content: ChatMessage['content'], path: string): string {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  return content
+    .map((part, index) => {
+      if ((part.type === 'text' || part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text;
+      if (part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
+      throw new ProxyError('invalid_request', `${path}.${index}: a part of type "${part.type}" is not allowed here`, { param: `${path}.${index}` });
+    })
+    .join('\n');
+}
+
+function userContent(content: ChatMessage['content'], path: string): string | ContentBlockParam[] {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  return content.map((part, index): ContentBlockParam => {
+    const partPath = `${path}.${index}`;
+    switch (part.type) {
+      case 'text':
+      case 'input_text':
+        if (typeof part.text !== 'string') throw new ProxyError('invalid_request', `${partPath}.text: Field required`, { param: `${partPath}.text` });
+        return { type: 'text', text: part.text } satisfies TextBlockParam;
+      case 'image_url':
+        return imageBlock((part.image_url as { url?: unknown } | undefined)?.url, `${partPath}.image_url.url`);
+      case 'file':
+        return fileBlock(part.file as { file_data?: unknown; filename?: unknown } | undefined, `${partPath}.file`);
+      default:
+        throw new ProxyError('invalid_request', `${partPath}.type: content parts of type "${part.type}" are not supported (text, image_url and PDF file parts are)`, {
+          param: `${partPath}.type`,
+        });
+    }
+  });
+}
+
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
+
+function imageBlock(url: unknown, path: string): ImageBlockParam {
+  if (typeof url !== 'string') throw new ProxyError('invalid_request', `${path}: Field required`, { param: path });
+  const data = DATA_URL.exec(url);
+  if (data != null) {
+    const mediaType = data[1]!.toLowerCase();
+    if (!(IMAGE_TYPES as readonly string[]).includes(mediaType)) {
+      throw new ProxyError('invalid_request', `${path}: image type ${mediaType} is not supported (jpeg, png, gif, webp)`, { param: path });
+    }
+    return { type: 'image', source: { type: 'base64', media_type: mediaType as (typeof IMAGE_TYPES)[number], data: data[2]! } };
+  }
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  throw new ProxyError('invalid_request', `${path}: expected a data: URL (base64) or an http(s) URL`, { param: path });
+}
+
+function fileBlock(file: { file_data?: unknown; filename?: unknown } | undefined, path: string): ContentBlockParam {
+  const data = typeof file?.file_data === 'string' ? DATA_URL.exec(file.file_data) : null;
+  if (data == null || data[1]!.toLowerCase() !== 'application/pdf') {
+    throw new ProxyError('invalid_request', `${path}: only PDF files given inline as file_data (data:application/pdf;base64,...) are supported`, { param: path });
+  }
+  return {
+    type: 'document',
+    source: { type: 'base64', media_type: 'application/pdf', data: data[2]! },
+    ...(typeof file?.filename === 'string' ? { title: file.filename } : {}),
+  };
+}
+
+function parseArguments(text: string | null | undefined, path: string): Record<string, unknown> {
+  if (text == null || text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value != null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new ProxyError('invalid_request', `${path}: must be a JSON object encoded as a string`, { param: path });
+}

@@ -1,0 +1,202 @@
+/**
+ * OpenAI Chat Completions end to end: official `openai` SDK (v6) → proxy → real `claude` CLI → fake upstream.
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorReply, textReply } from '../support/fake-upstream.ts';
+import { readSseFrames } from '../support/read-sse.ts';
+import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+
+let proxy: TestProxy;
+let client: OpenAI;
+
+beforeAll(async () => {
+  proxy = await startTestProxy({ settings: { STREAM_IDLE_TIMEOUT_MS: '2000' } });
+  client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(async () => proxy.close());
+
+async function rawStream(body: object) {
+  const response = await fetch(`${proxy.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer unused' },
+    body: JSON.stringify({ model: 'sonnet', stream: true, ...body }),
+  });
+  expect(response.status).toBe(200);
+  return readSseFrames(response);
+}
+
+describe('POST /v1/chat/completions', () => {
+  it('returns a chat.completion for a non-streaming request', async () => {
+    proxy.upstream.when('marker-chat-create', textReply('Hi there.', { usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 4 } }));
+    const completion = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-create hello' }] });
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(completion).toMatchObject({
+      object: 'chat.completion',
+      created: expect.any(Number),
+      model: 'claude-sonnet-5',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 14, completion_tokens: 3, total_tokens: 17, prompt_tokens_details: { cached_tokens: 4 } },
+    });
+  });
+
+  it('streams with .stream() and finalChatCompletion() assembles it', async () => {
+    proxy.upstream.when('marker-chat-stream', textReply('alpha beta', { chunks: ['alpha', ' beta'] }));
+    const stream = client.chat.completions.stream({ model: 'haiku', messages: [{ role: 'user', content: 'marker-chat-stream' }] });
+    const deltas: string[] = [];
+    stream.on('content.delta', ({ delta }) => deltas.push(delta));
+    const completion = await stream.finalChatCompletion();
+    expect(deltas).toEqual(['alpha', ' beta']);
+    expect(completion.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'alpha beta' }, finish_reason: 'stop' });
+    expect(completion.model).toBe('claude-haiku-4-5-20251001');
+  });
+
+  it('follows the chunk rules: role first, one finish_reason, no usage chunk unless asked, [DONE], no event: lines', async () => {
+    proxy.upstream.when('marker-chat-raw', textReply('xyz', { chunks: ['x', 'y', 'z'] }));
+    const frames = await rawStream({ messages: [{ role: 'user', content: 'marker-chat-raw' }] });
+    expect(frames.every((frame) => frame.event == null)).toBe(true);
+    expect(frames.at(-1)!.data).toBe('[DONE]');
+    const chunks = frames.slice(0, -1).map((frame) => JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk);
+    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content).filter((text) => text != null && text !== '')).toEqual(['x', 'y', 'z']);
+    expect(chunks.filter((chunk) => chunk.choices[0]?.finish_reason != null).map((chunk) => chunk.choices[0]!.finish_reason)).toEqual(['stop']);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+    expect(chunks.every((chunk) => chunk.choices.length === 1 && !('usage' in chunk))).toBe(true);
+    expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
+    expect(chunks.every((chunk) => chunk.object === 'chat.completion.chunk')).toBe(true);
+  });
+
+  it('ends with a usage chunk with empty choices when stream_options.include_usage is set', async () => {
+    proxy.upstream.when('marker-chat-usage', textReply('ok', { usage: { input_tokens: 8, output_tokens: 2 } }));
+    const frames = await rawStream({ stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'marker-chat-usage' }] });
+    const chunks = frames.slice(0, -1).map((frame) => JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk);
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 });
+    expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
+  });
+
+  it('gives upstream the system and developer messages as the system prompt', async () => {
+    await client.chat.completions.create({
+      model: 'sonnet',
+      messages: [
+        { role: 'system', content: 'You are helpful.' },
+        { role: 'developer', content: 'Answer in French.' },
+        { role: 'user', content: 'marker-chat-system bonjour' },
+      ],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-chat-system');
+    expect(request!.body.system.slice(1).map((block: { text: string }) => block.text)).toEqual(['You are helpful.\n\nAnswer in French.']);
+    expect(request!.body.messages).toHaveLength(1);
+  });
+
+  it('sends the history and images upstream as structured turns', async () => {
+    const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    await client.chat.completions.create({
+      model: 'sonnet',
+      max_completion_tokens: 77,
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: 'reply' },
+        { role: 'user', content: [{ type: 'text', text: 'marker-chat-image what is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } }] },
+      ],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-chat-image');
+    expect(request!.body.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(request!.body.messages[2].content).toEqual([
+      { type: 'text', text: 'marker-chat-image what is this?' },
+      expect.objectContaining({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixel } }),
+    ]);
+    expect(request!.body.max_tokens).toBe(77);
+  });
+
+  it('maps max_tokens to finish_reason length', async () => {
+    proxy.upstream.when('marker-chat-length', textReply('cut', { stopReason: 'max_tokens' }));
+    const completion = await client.chat.completions.create({ model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'marker-chat-length' }] });
+    expect(completion.choices[0]!.finish_reason).toBe('length');
+  });
+
+  it('streams a tool call per the chunk rules and reports finish_reason tool_calls', async () => {
+    proxy.upstream.when('marker-chat-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_weather', name: 'get_weather', input: { city: 'Paris' } }] });
+    const completion = await client.chat.completions.stream({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-tool' }] }).finalChatCompletion();
+    expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(completion.choices[0]!.message.tool_calls).toEqual([
+      { id: 'toolu_weather', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+    ]);
+  });
+
+  it('streams thinking as reasoning_content when reasoning_effort is set', async () => {
+    proxy.upstream.when('marker-chat-reasoning', { kind: 'message', content: [{ type: 'thinking', thinking: 'pondering', signature: 's' }, { type: 'text', text: 'answer' }] });
+    const frames = await rawStream({ reasoning_effort: 'low', messages: [{ role: 'user', content: 'marker-chat-reasoning' }] });
+    const deltas = frames.slice(0, -1).map((frame) => (JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk).choices[0]?.delta as Record<string, unknown>);
+    expect(deltas.map((delta) => delta.reasoning_content).filter((text) => text != null)).toEqual(['pondering']);
+    expect(deltas.map((delta) => delta.content).filter((text) => text != null && text !== '')).toEqual(['answer']);
+  });
+
+  it('accepts every documented field, ignores unknown ones, and lists what the CLI cannot honour', async () => {
+    const { response } = await client.chat.completions
+      .create({
+        model: 'sonnet',
+        messages: [{ role: 'user', content: 'marker-chat-fields' }],
+        temperature: 0.3,
+        top_p: 0.9,
+        seed: 7,
+        n: 1,
+        user: 'someone',
+        logprobs: false,
+        presence_penalty: 0,
+        response_format: { type: 'text' },
+        // @ts-expect-error non-standard fields real clients send
+        extra_body: { anything: true },
+        cache_control: { type: 'ephemeral' },
+      })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-proxy-ignored')).toBe('temperature, top_p, seed, presence_penalty, user');
+  });
+
+  it('rejects n > 1 with a 400 in OpenAI shape', async () => {
+    const error = await client.chat.completions.create({ model: 'sonnet', n: 2, messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ message: expect.stringContaining('n'), type: 'invalid_request_error', param: 'n' });
+  });
+});
+
+describe('Chat Completions errors', () => {
+  it('rejects an unknown model with 400 invalid_request_error in OpenAI shape', async () => {
+    const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toEqual({ message: expect.stringContaining('gpt-4o'), type: 'invalid_request_error', param: 'model', code: null });
+  });
+
+  it('maps an upstream 429 to a RateLimitError', async () => {
+    proxy.upstream.when('marker-chat-429', errorReply(429, 'rate_limit_error', 'too many'));
+    const error = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-429' }] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
+  });
+
+  it('sends a data: {"error": ...} chunk when the stream fails mid-way, and the SDK throws', async () => {
+    proxy.upstream.when('marker-chat-stall', textReply('partial', { chunks: ['par', 'tial'], interrupt: { afterEvents: 3, mode: 'stall' } }));
+    const stream = await client.chat.completions.create({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'marker-chat-stall' }] });
+    const received: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+    })().catch((caught: unknown) => caught);
+    expect(received.join('')).toBe('par');
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain('STREAM_IDLE_TIMEOUT_MS');
+  });
+
+  it('answers 401 in OpenAI shape when the proxy key is wrong', async () => {
+    const locked = await startTestProxy({ settings: { PROXY_API_KEYS: 'right-key' } });
+    try {
+      const wrong = new OpenAI({ baseURL: `${locked.url}/v1`, apiKey: 'wrong-key', maxRetries: 0 });
+      const error = await wrong.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'invalid_api_key' });
+    } finally {
+      await locked.close();
+    }
+  });
+});

@@ -1,11 +1,18 @@
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_PORT, isLoopbackHost, loadConfig, parseCommandLine, resolveClaudePath } from './config.ts';
 
 const BUNDLED_CLAUDE = join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
 const BASE_ENV = { CLAUDE_PATH: BUNDLED_CLAUDE };
+const SCRATCH = realpathSync(mkdtempSync(join(tmpdir(), 'config-test-')));
+afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
+
+/** A new empty directory under this file's scratch directory. */
+function scratchDirectory(): string {
+  return mkdtempSync(join(SCRATCH, 'dir-'));
+}
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -110,20 +117,20 @@ describe('loadConfig', () => {
   });
 
   it('takes port, host and cwd from the command line over the environment', () => {
-    const directory = realpathSync(mkdtempSync(join(tmpdir(), 'config-test-')));
+    const directory = scratchDirectory();
     const config = loadConfig({ ...BASE_ENV, PORT: '9000', HOST: '127.0.0.2' }, ['8080', '--host', 'localhost', '--cwd', directory]);
     expect(config).toMatchObject({ port: 8080, host: 'localhost', cwd: directory });
   });
 
   it('reads the working directory from CLAUDE_PROXY_CWD and resolves it', () => {
-    const directory = realpathSync(mkdtempSync(join(tmpdir(), 'config-test-')));
+    const directory = scratchDirectory();
     mkdirSync(join(directory, 'work'));
     const config = loadConfig({ ...BASE_ENV, CLAUDE_PROXY_CWD: join(directory, 'work', '..', 'work') });
     expect(config.cwd).toBe(join(directory, 'work'));
   });
 
   it('rejects a cwd that is not a directory', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'config-test-'));
+    const directory = scratchDirectory();
     const file = join(directory, 'file.txt');
     writeFileSync(file, '');
     expect(configError(() => loadConfig(BASE_ENV, ['--cwd', file])).message).toBe(`--cwd ${file}: not a directory`);
@@ -192,7 +199,7 @@ describe('isLoopbackHost', () => {
 
 describe('resolveClaudePath', () => {
   function directoryWith(name: string): string {
-    const directory = realpathSync(mkdtempSync(join(tmpdir(), 'claude-path-test-')));
+    const directory = scratchDirectory();
     writeFileSync(join(directory, name), '#!/bin/sh\n', { mode: 0o755 });
     return directory;
   }

@@ -25,6 +25,9 @@ export interface CliEventState {
   nextIndex: number;
   /** The non-streamed message being replayed: its blocks arrive one `assistant` line each. */
   replayMessageId: string | undefined;
+  /** Its own usage and stop reason: the result line of such a turn reports zero usage. */
+  replayUsage: { output_tokens?: number | null | undefined } | undefined;
+  replayStopReason: string | undefined;
   syntheticError: string | undefined;
   rateLimitResetsAt: number | undefined;
   /** Set when the turn's result line arrived. */
@@ -38,6 +41,8 @@ export function createCliEventState(): CliEventState {
     sentContent: false,
     nextIndex: 0,
     replayMessageId: undefined,
+    replayUsage: undefined,
+    replayStopReason: undefined,
     syntheticError: undefined,
     rateLimitResetsAt: undefined,
     result: undefined,
@@ -120,6 +125,9 @@ function replayAssistant(state: CliEventState, line: CliAssistantLine): RawMessa
   }
   for (const block of message.content) events.push(...blockEvents(block as Record<string, unknown> & { type: string }, state.nextIndex++));
   state.sentContent = true;
+  state.replayUsage = message.usage ?? undefined;
+  const stopReason = (message as { stop_reason?: unknown }).stop_reason;
+  if (typeof stopReason === 'string') state.replayStopReason = stopReason;
   return events;
 }
 
@@ -164,8 +172,8 @@ function finishWithResult(state: CliEventState, result: CliResultLine, context: 
       return [
         {
           type: 'message_delta',
-          delta: { stop_reason: result.stop_reason ?? 'end_turn', stop_sequence: null },
-          usage: { output_tokens: result.usage?.output_tokens ?? 0 },
+          delta: { stop_reason: state.replayStopReason ?? result.stop_reason ?? 'end_turn', stop_sequence: null },
+          usage: { output_tokens: state.replayUsage?.output_tokens ?? result.usage?.output_tokens ?? 0 },
         } as unknown as RawMessageStreamEvent,
         { type: 'message_stop' },
       ];

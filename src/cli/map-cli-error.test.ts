@@ -46,13 +46,20 @@ describe('mapCliResultError', () => {
     expect(error.message).toBe(`Not logged in · Please run /login. ${LOGIN_HINT}`);
   });
 
+  it('maps a rejected API key to 401 without the login hint', () => {
+    const error = mapCliResultError({ subtype: 'success', api_error_status: null, result: 'Invalid API key · Fix external API key' }, { nowSeconds: NOW });
+    expect(error.status).toBe(401);
+    expect(error.message).not.toContain(LOGIN_HINT);
+    expect(error.message).toContain('ANTHROPIC_API_KEY');
+  });
+
   it('says the login was rejected for other authentication failures', () => {
     const error = mapCliResultError(
       { subtype: 'success', api_error_status: 401, result: 'Failed to authenticate. API Error: 401 token expired' },
       { nowSeconds: NOW },
     );
     expect(error.kind).toBe('authentication');
-    expect(error.message).toContain("the proxy's Claude Code login was rejected");
+    expect(error.message).toContain("upstream rejected the credentials of the proxy's Claude Code CLI");
     expect(error.message).not.toContain(LOGIN_HINT);
   });
 
@@ -78,7 +85,8 @@ describe('mapCliResultError', () => {
 describe('isNotLoggedIn', () => {
   it.each([
     ['Not logged in · Please run /login', true],
-    ['Invalid API key · Fix external API key', true],
+    // A rejected API key is not a missing login: `claude auth login` would be the wrong advice.
+    ['Invalid API key · Fix external API key', false],
     ['please run /login', true],
     ['API Error: 500', false],
   ])('%j → %s', (text, expected) => {

@@ -30,7 +30,13 @@ export function mapCliResultError(
 
   const kind = kindForStatus(status);
   if (kind === 'authentication') {
-    return new ProxyError(kind, isNotLoggedIn(text) ? `${message}. ${LOGIN_HINT}` : `${message} (the proxy's Claude Code login was rejected; try \`claude auth login\`)`, { status });
+    return new ProxyError(
+      kind,
+      isNotLoggedIn(text)
+        ? `${message}. ${LOGIN_HINT}`
+        : `${message} (upstream rejected the credentials of the proxy's Claude Code CLI: check ANTHROPIC_API_KEY if you set one, or run \`claude auth login\` again)`,
+      { status },
+    );
   }
   return new ProxyError(kind, message, {
     status,
@@ -39,11 +45,11 @@ export function mapCliResultError(
 }
 
 export function isNotLoggedIn(text: string): boolean {
-  return /not logged in|please run \/login|invalid api key/i.test(text);
+  return /not logged in|please run \/login/i.test(text);
 }
 
 function statusFromText(text: string, syntheticError: string | undefined): number {
-  if (isNotLoggedIn(text) || syntheticError === 'authentication_failed') return 401;
+  if (isNotLoggedIn(text) || syntheticError === 'authentication_failed' || /invalid api key/i.test(text)) return 401;
   if (syntheticError === 'rate_limit' || /rate limit|session limit|usage limit|hit your .*limit/i.test(text)) return 429;
   if (/\b529\b|overloaded/i.test(text)) return 529;
   if (syntheticError === 'model_not_found') return 404;

@@ -1,0 +1,178 @@
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import { describe, expect, it } from 'vitest';
+import type { TurnRequest } from '../core/turn-request.ts';
+import { buildCliEnvironment, buildCliInvocation, type InvocationSettings } from './build-cli-invocation.ts';
+
+const PROMPT_MARKER = 'PROMPT-MARKER-7f3a';
+const SYSTEM_MARKER = 'SYSTEM-MARKER-91bc';
+
+function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
+  return {
+    model: 'claude-sonnet-4-6',
+    system: [`You are ${SYSTEM_MARKER}.`, 'Be brief.'],
+    messages: [{ role: 'user', content: `hello ${PROMPT_MARKER}` }],
+    maxTokens: undefined,
+    thinking: { type: 'disabled' },
+    effort: undefined,
+    ...overrides,
+  };
+}
+
+const SETTINGS: InvocationSettings = {
+  claudePath: '/opt/claude/bin/claude',
+  cwd: '/tmp/claude-cli-proxy-1000/work',
+  environment: { PATH: '/usr/bin', HOME: '/home/proxy' },
+  resumeSessionId: undefined,
+};
+
+function build(request: TurnRequest = turn(), settings: Partial<InvocationSettings> = {}, prompt: MessageParam = request.messages.at(-1)!) {
+  return buildCliInvocation(request, prompt, { ...SETTINGS, ...settings });
+}
+
+/** The value following `flag` in argv. */
+function flagValue(args: readonly string[], flag: string): string | undefined {
+  const index = args.indexOf(flag);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+describe('buildCliInvocation arguments', () => {
+  it('runs the configured CLI in the configured directory', () => {
+    const invocation = build();
+    expect(invocation.command).toBe('/opt/claude/bin/claude');
+    expect(invocation.cwd).toBe('/tmp/claude-cli-proxy-1000/work');
+  });
+
+  it('passes the minimal-pollution flags with stream-json in and out', () => {
+    const { args } = build();
+    expect(args[0]).toBe('-p');
+    expect(flagValue(args, '--input-format')).toBe('stream-json');
+    expect(flagValue(args, '--output-format')).toBe('stream-json');
+    expect(args).toContain('--verbose');
+    expect(args).toContain('--include-partial-messages');
+    expect(flagValue(args, '--system-prompt')).toBe('');
+    expect(flagValue(args, '--tools')).toBe('');
+    expect(flagValue(args, '--setting-sources')).toBe('');
+    expect(args).toContain('--strict-mcp-config');
+    expect(args).toContain('--no-session-persistence');
+    expect(flagValue(args, '--model')).toBe('claude-sonnet-4-6');
+  });
+
+  it.each([
+    [{ type: 'disabled' } as const, ['--thinking', 'disabled']],
+    [{ type: 'enabled', budgetTokens: 2048 } as const, ['--max-thinking-tokens', '2048']],
+    [{ type: 'adaptive' } as const, ['--thinking', 'enabled']],
+  ])('sets thinking %j with %j', (thinking, expected) => {
+    const { args } = build(turn({ thinking }));
+    const flag = expected[0]!;
+    expect(args.slice(args.indexOf(flag), args.indexOf(flag) + 2)).toEqual(expected);
+    const otherFlag = flag === '--thinking' ? '--max-thinking-tokens' : '--thinking';
+    expect(args).not.toContain(otherFlag);
+  });
+
+  it('passes --effort only when set', () => {
+    expect(build().args).not.toContain('--effort');
+    expect(flagValue(build(turn({ effort: 'low' })).args, '--effort')).toBe('low');
+  });
+
+  it('passes --resume only with a session id', () => {
+    expect(build().args).not.toContain('--resume');
+    expect(flagValue(build(turn(), { resumeSessionId: '0b0c5bb6-0f3a-4e55-9a53-4f3b38a0d4c1' }).args, '--resume')).toBe('0b0c5bb6-0f3a-4e55-9a53-4f3b38a0d4c1');
+  });
+
+  it('never puts the prompt or the system prompt in argv', () => {
+    const { args, stdinLines } = build();
+    expect(args.join(' ')).not.toContain(PROMPT_MARKER);
+    expect(args.join(' ')).not.toContain(SYSTEM_MARKER);
+    expect(stdinLines.join('\n')).toContain(PROMPT_MARKER);
+    expect(stdinLines.join('\n')).toContain(SYSTEM_MARKER);
+  });
+});
+
+describe('buildCliInvocation stdin', () => {
+  it('sends initialize with the system prompt texts, then the user message', () => {
+    const prompt: MessageParam = {
+      role: 'user',
+      content: [
+        { type: 'text', text: `look ${PROMPT_MARKER}` },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      ],
+    };
+    const { stdinLines } = build(turn(), {}, prompt);
+    expect(stdinLines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { type: 'control_request', request_id: 'init', request: { subtype: 'initialize', systemPrompt: [`You are ${SYSTEM_MARKER}.`, 'Be brief.'] } },
+      { type: 'user', message: { role: 'user', content: prompt.content } },
+    ]);
+    expect(stdinLines.every((line) => !line.includes('\n'))).toBe(true);
+  });
+
+  it("sends an empty system prompt when the client gave none (never Claude Code's own)", () => {
+    const first = JSON.parse(build(turn({ system: [] })).stdinLines[0]!) as { request: { systemPrompt: unknown } };
+    expect(first.request.systemPrompt).toBe('');
+  });
+
+  it('sends a string prompt as a string', () => {
+    const second = JSON.parse(build().stdinLines[1]!) as { message: { content: unknown } };
+    expect(second.message.content).toBe(`hello ${PROMPT_MARKER}`);
+  });
+});
+
+describe('buildCliInvocation environment', () => {
+  const operatorEnvironment = {
+    PATH: '/usr/bin',
+    HOME: '/home/proxy',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    TZ: 'UTC',
+    HTTPS_PROXY: 'http://proxy.internal:3128',
+    ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
+    CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test',
+    CLAUDE_PATH: '/opt/claude',
+    CLAUDE_PROXY_CWD: '/srv/work',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    NODE_OPTIONS: '--inspect',
+    PROXY_API_KEYS: 'client-key',
+    GITHUB_TOKEN: 'ghp_x',
+    UNSET_VALUE: undefined,
+  };
+
+  it('keeps only allowlisted variables and withholds the proxy settings', () => {
+    const { env } = build(turn(), { environment: operatorEnvironment });
+    expect(env).toMatchObject({
+      PATH: '/usr/bin',
+      HOME: '/home/proxy',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      HTTPS_PROXY: 'http://proxy.internal:3128',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
+      CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test',
+    });
+    for (const name of ['CLAUDE_PATH', 'CLAUDE_PROXY_CWD', 'AWS_SECRET_ACCESS_KEY', 'NODE_OPTIONS', 'PROXY_API_KEYS', 'GITHUB_TOKEN', 'UNSET_VALUE']) {
+      expect(env).not.toHaveProperty(name);
+    }
+  });
+
+  it('forces no non-essential traffic and no attribution header, even over the operator', () => {
+    const env = buildCliEnvironment({ CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '0', CLAUDE_CODE_ATTRIBUTION_HEADER: '1' });
+    expect(env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC).toBe('1');
+    expect(env.CLAUDE_CODE_ATTRIBUTION_HEADER).toBe('0');
+  });
+
+  it('defaults to no CLI retries and no legacy model remap, and the operator wins', () => {
+    expect(buildCliEnvironment({})).toEqual({
+      CLAUDE_CODE_MAX_RETRIES: '0',
+      CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
+    });
+    const env = buildCliEnvironment({ CLAUDE_CODE_MAX_RETRIES: '3', CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '0' });
+    expect(env.CLAUDE_CODE_MAX_RETRIES).toBe('3');
+    expect(env.CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP).toBe('0');
+  });
+
+  it("sets CLAUDE_CODE_MAX_OUTPUT_TOKENS from the request's max_tokens", () => {
+    expect(build(turn({ maxTokens: 1234 })).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('1234');
+    expect(build(turn({ maxTokens: 1234 }), { environment: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '99' } }).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('1234');
+    expect(build().env).not.toHaveProperty('CLAUDE_CODE_MAX_OUTPUT_TOKENS');
+  });
+});

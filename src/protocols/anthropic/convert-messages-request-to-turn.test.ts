@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ProxyError } from '../../errors.ts';
+import { parseRequestBody } from '../parse-request-body.ts';
+import { messagesRequestSchema } from './anthropic-wire.ts';
+import { convertMessagesRequestToTurn } from './convert-messages-request-to-turn.ts';
+
+function convert(body: Record<string, unknown>) {
+  return convertMessagesRequestToTurn(parseRequestBody(messagesRequestSchema, { model: 'sonnet', messages: [{ role: 'user', content: 'hi' }], ...body }));
+}
+
+function convertError(body: Record<string, unknown>): ProxyError {
+  try {
+    convert(body);
+  } catch (error) {
+    if (error instanceof ProxyError) return error;
+    throw error;
+  }
+  throw new Error('expected a ProxyError');
+}
+
+describe('convertMessagesRequestToTurn', () => {
+  it('converts a minimal request', () => {
+    expect(convert({ max_tokens: 100 })).toEqual({
+      turn: {
+        model: 'sonnet',
+        system: [],
+        messages: [{ role: 'user', content: 'hi' }],
+        maxTokens: 100,
+        thinking: { type: 'disabled' },
+        effort: undefined,
+      },
+      ignored: [],
+    });
+  });
+
+  it('resolves the model name', () => {
+    expect(convert({ model: 'anthropic/claude-sonnet-4-6' }).turn.model).toBe('claude-sonnet-4-6');
+    expect(convertError({ model: 'gpt-4o' })).toMatchObject({ kind: 'invalid_request', status: 400, param: 'model' });
+  });
+
+  it.each([
+    ['Be brief.', ['Be brief.']],
+    ['', []],
+    [[{ type: 'text', text: 'One.' }, { type: 'text', text: '' }, { type: 'text', text: 'Two.', cache_control: { type: 'ephemeral' } }], ['One.', 'Two.']],
+  ])('turns system %j into the texts %j', (system, expected) => {
+    expect(convert({ system }).turn.system).toEqual(expected);
+  });
+
+  it('keeps the messages as they are, content blocks included', () => {
+    const messages = [
+      { role: 'user', content: [{ type: 'text', text: 'q1' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 'x' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'found' }] },
+    ];
+    expect(convert({ messages }).turn.messages).toEqual(messages);
+  });
+
+  it.each([
+    [undefined, { type: 'disabled' }],
+    [{ type: 'enabled', budget_tokens: 2048 }, { type: 'enabled', budgetTokens: 2048 }],
+    [{ type: 'adaptive' }, { type: 'adaptive' }],
+    [{ type: 'disabled' }, { type: 'disabled' }],
+  ])('maps thinking %j to %j', (thinking, expected) => {
+    expect(convert(thinking != null ? { thinking } : {}).turn.thinking).toEqual(expected);
+  });
+
+  it('passes output_config.effort and leaves max_tokens unset when absent', () => {
+    const { turn } = convert({ output_config: { effort: 'high' } });
+    expect(turn.effort).toBe('high');
+    expect(turn.maxTokens).toBeUndefined();
+  });
+
+  it('lists the fields it cannot honour (x-proxy-ignored), zero values included', () => {
+    const { ignored } = convert({
+      temperature: 0,
+      top_p: 0.9,
+      top_k: 5,
+      metadata: { user_id: 'u' },
+      stop_sequences: ['END'],
+      tools: [{ name: 'lookup', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'auto' },
+      service_tier: 'auto',
+    });
+    expect(ignored).toEqual(['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'stop_sequences', 'tools', 'tool_choice']);
+  });
+
+  it('does not list empty tools or stop_sequences, nor null fields', () => {
+    expect(convert({ tools: [], stop_sequences: [], temperature: null }).ignored).toEqual([]);
+  });
+
+  it('rejects a system message inside the conversation, naming it', () => {
+    const error = convertError({ messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'b' }, { role: 'user', content: 'c' }] });
+    expect(error).toMatchObject({ kind: 'invalid_request', status: 400, param: 'messages.1.role' });
+    expect(error.message).toContain('messages.1.role: mid-conversation system messages are not supported');
+  });
+});

@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node' },
+        // Unit tests run first (group 0), then the e2e tests (group 1), each group with its own worker limit.
+        test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         test: {
@@ -13,6 +14,7 @@ export default defineConfig({
           environment: 'node',
           // Each case spawns the real CLI (~0.5 s, ~300 MB): keep two files at a time on a 2-core machine.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

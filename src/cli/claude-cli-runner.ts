@@ -25,6 +25,9 @@ export interface ClaudeCliRunnerSettings {
   streamIdleTimeoutMs: number;
 }
 
+/** How long a starting CLI may take to print its first line (it prints `system/init` before calling upstream). */
+const STARTUP_ALLOWANCE_MS = 30_000;
+
 export class ClientDisconnectedError extends Error {
   override name = 'ClientDisconnectedError';
   constructor() {
@@ -116,14 +119,18 @@ async function* guardLines(
     limits.requestTimeoutMs,
   );
   let idleTimer: NodeJS.Timeout | undefined;
+  let first = true;
   try {
     while (true) {
+      // Before its first line the CLI is starting up (slow on a loaded machine), not waiting on upstream.
+      const idleMs = first ? Math.max(limits.streamIdleTimeoutMs, STARTUP_ALLOWANCE_MS) : limits.streamIdleTimeoutMs;
       idleTimer = setTimeout(
-        () => fail(new ProxyError('timeout', `no output from the model for ${limits.streamIdleTimeoutMs} ms (STREAM_IDLE_TIMEOUT_MS): the upstream stream stalled`)),
-        limits.streamIdleTimeoutMs,
+        () => fail(new ProxyError('timeout', `no output from the model for ${idleMs} ms (STREAM_IDLE_TIMEOUT_MS): the upstream stream stalled`)),
+        idleMs,
       );
       const next = await Promise.race([lines.next(), stopped]);
       clearTimeout(idleTimer);
+      first = false;
       if (next.done === true) return;
       yield next.value;
     }

@@ -76,6 +76,26 @@ describe('POST /v1/chat/completions', () => {
     expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
   });
 
+  it('sends keep-alive comments while the first token is slow, which the SDK ignores', async () => {
+    const slow = await startTestProxy({ settings: { KEEPALIVE_INTERVAL_MS: '100' } });
+    try {
+      slow.upstream.when('marker-chat-slow', textReply('late', { delayMs: 1500 }));
+      const response = await fetch(`${slow.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'marker-chat-slow' }] }),
+      });
+      const frames = await readSseFrames(response);
+      const firstData = frames.findIndex((frame) => frame.data != null);
+      expect(frames.slice(0, firstData).some((frame) => frame.comment === 'keep-alive')).toBe(true);
+      const sdk = new OpenAI({ baseURL: `${slow.url}/v1`, apiKey: 'x', maxRetries: 0 });
+      const completion = await sdk.chat.completions.stream({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-slow again' }] }).finalChatCompletion();
+      expect(completion.choices[0]!.message.content).toBe('late');
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('gives upstream the system and developer messages as the system prompt', async () => {
     await client.chat.completions.create({
       model: 'sonnet',

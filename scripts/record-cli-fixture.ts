@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
-import { transcriptDirectoryName } from '../src/cli/build-transcript.ts';
 import type { TurnRequest } from '../src/core/turn-request.ts';
 import { errorReply, FakeUpstream, textReply, type FakeReply } from '../test/support/fake-upstream.ts';
 
@@ -121,13 +120,9 @@ async function record(name: string, scenario: Scenario): Promise<void> {
       thinking: scenario.thinking ?? { type: 'disabled' },
       effort: undefined,
     };
-    const invocation = buildCliInvocation(request, request.messages[0]!, {
-      claudePath: CLAUDE_PATH,
-      cwd,
-      environment,
-      resumeSessionId: undefined,
-    });
-    const { stdout, code } = await run(invocation.command, invocation.args, invocation.env, cwd, invocation.stdinLines);
+    // Single-message fixtures: no history to replay, so every step can be written at once.
+    const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture' });
+    const { stdout, code } = await run(invocation.command, invocation.args, invocation.env, cwd, invocation.stdinSteps.map((step) => step.line));
     const text = redact(stdout, { cwd, home, upstreamHost: new URL(upstreamUrl).host });
     mkdirSync(FIXTURE_DIRECTORY, { recursive: true });
     const path = join(FIXTURE_DIRECTORY, `${name}.cli.ndjson`);
@@ -149,7 +144,7 @@ function redact(stdout: string, paths: { cwd: string; home: string; upstreamHost
     .split(paths.upstreamHost).join(PLACEHOLDER_UPSTREAM_HOST)
     .split(paths.cwd).join(PLACEHOLDER_CWD)
     .split(paths.home).join(PLACEHOLDER_HOME)
-    .split(transcriptDirectoryName(paths.cwd)).join(transcriptDirectoryName(PLACEHOLDER_CWD));
+    .split(projectFolderName(paths.cwd)).join(projectFolderName(PLACEHOLDER_CWD));
   return replaced
     .split('\n')
     .map((line) => {
@@ -190,4 +185,9 @@ const wanted = process.argv.slice(2);
 for (const name of wanted) if (!(name in SCENARIOS)) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 for (const [name, scenario] of Object.entries(SCENARIOS)) {
   if (wanted.length === 0 || wanted.includes(name)) await record(name, scenario);
+}
+
+/** The CLI names per-project folders after the cwd with every non-alphanumeric character as '-'. */
+function projectFolderName(cwd: string): string {
+  return cwd.replace(/[^a-zA-Z0-9]/g, '-');
 }

@@ -41,7 +41,6 @@ const runner = new ClaudeCliRunner({
   claudePath: config.claudePath,
   cwd,
   environment: process.env,
-  cliVersion: probe.version ?? '2.1.197',
   requestTimeoutMs: config.requestTimeoutMs,
   streamIdleTimeoutMs: config.streamIdleTimeoutMs,
 });

@@ -1,6 +1,6 @@
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ConversationMessage as MessageParam, TurnRequest } from '../core/turn-request.ts';
 import { describe, expect, it } from 'vitest';
-import type { TurnRequest } from '../core/turn-request.ts';
+
 import { buildCliEnvironment, buildCliInvocation, type InvocationSettings } from './build-cli-invocation.ts';
 
 const PROMPT_MARKER = 'PROMPT-MARKER-7f3a';
@@ -22,11 +22,12 @@ const SETTINGS: InvocationSettings = {
   claudePath: '/opt/claude/bin/claude',
   cwd: '/tmp/claude-cli-proxy-1000/work',
   environment: { PATH: '/usr/bin', HOME: '/home/proxy' },
-  resumeSessionId: undefined,
+  newId: () => 'id',
 };
 
-function build(request: TurnRequest = turn(), settings: Partial<InvocationSettings> = {}, prompt: MessageParam = request.messages.at(-1)!) {
-  return buildCliInvocation(request, prompt, { ...SETTINGS, ...settings });
+function build(request: TurnRequest = turn(), settings: Partial<InvocationSettings> = {}) {
+  const invocation = buildCliInvocation(request, { ...SETTINGS, ...settings });
+  return { ...invocation, stdinLines: invocation.stdinSteps.map((step) => step.line) };
 }
 
 /** The value following `flag` in argv. */
@@ -74,11 +75,6 @@ describe('buildCliInvocation arguments', () => {
     expect(flagValue(build(turn({ effort: 'low' })).args, '--effort')).toBe('low');
   });
 
-  it('passes --resume only with a session id', () => {
-    expect(build().args).not.toContain('--resume');
-    expect(flagValue(build(turn(), { resumeSessionId: '0b0c5bb6-0f3a-4e55-9a53-4f3b38a0d4c1' }).args, '--resume')).toBe('0b0c5bb6-0f3a-4e55-9a53-4f3b38a0d4c1');
-  });
-
   it('never puts the prompt or the system prompt in argv', () => {
     const { args, stdinLines } = build();
     expect(args.join(' ')).not.toContain(PROMPT_MARKER);
@@ -97,7 +93,7 @@ describe('buildCliInvocation stdin', () => {
         { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
       ],
     };
-    const { stdinLines } = build(turn(), {}, prompt);
+    const { stdinLines } = build(turn({ messages: [prompt] }));
     expect(stdinLines.map((line) => JSON.parse(line) as unknown)).toEqual([
       { type: 'control_request', request_id: 'init', request: { subtype: 'initialize', systemPrompt: [`You are ${SYSTEM_MARKER}.`, 'Be brief.'] } },
       { type: 'user', message: { role: 'user', content: prompt.content } },
@@ -113,6 +109,41 @@ describe('buildCliInvocation stdin', () => {
   it('sends a string prompt as a string', () => {
     const second = JSON.parse(build().stdinLines[1]!) as { message: { content: unknown } };
     expect(second.message.content).toBe(`hello ${PROMPT_MARKER}`);
+  });
+});
+
+describe('buildCliInvocation history replay', () => {
+  const history: MessageParam[] = [
+    { role: 'user', content: 'q1' },
+    { role: 'assistant', content: [{ type: 'text', text: 'checking' }, { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 1 } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'found' }] },
+    { role: 'assistant', content: [{ type: 'thinking', thinking: 'so', signature: 'sig' }, { type: 'text', text: 'done' }] },
+    { role: 'user', content: 'thanks' },
+  ];
+
+  it('replays earlier user messages with shouldQuery false, each awaiting its acknowledgement', () => {
+    let counter = 0;
+    const { stdinSteps } = buildCliInvocation(turn({ messages: history }), { ...SETTINGS, newId: () => `n${++counter}` });
+    expect(stdinSteps.map((step) => [JSON.parse(step.line).type, step.awaitsAck])).toEqual([
+      ['control_request', false],
+      ['user', true],
+      ['assistant', false],
+      ['user', true],
+      ['assistant', false],
+      ['user', false],
+    ]);
+    const lines = stdinSteps.map((step) => JSON.parse(step.line));
+    expect(lines[1]).toEqual({ type: 'user', message: { role: 'user', content: 'q1' }, shouldQuery: false });
+    expect(lines[3].message.content).toEqual(history[2]!.content);
+    expect(lines[5]).toEqual({ type: 'user', message: { role: 'user', content: 'thanks' } });
+  });
+
+  it('gives every replayed assistant message its own id (the CLI merges lines that share one) and keeps its blocks verbatim', () => {
+    let counter = 0;
+    const lines = buildCliInvocation(turn({ messages: history }), { ...SETTINGS, newId: () => `n${++counter}` }).stdinSteps.map((step) => JSON.parse(step.line));
+    const assistants = lines.filter((line) => line.type === 'assistant');
+    expect(assistants.map((line) => line.message.id)).toEqual(['msg_replay_n1', 'msg_replay_n2']);
+    expect(assistants.map((line) => line.message.content)).toEqual([history[1]!.content, history[3]!.content]);
   });
 });
 

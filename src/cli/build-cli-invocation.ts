@@ -4,17 +4,23 @@
  * Flags: the minimal-pollution set measured in ../shared/reference/claude-cli-facts.md (Q3): no Claude Code
  * system prompt, no built-in tools, no settings files, no MCP servers but ours, no session files written.
  */
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import type { ThinkingSetting, TurnRequest } from '../core/turn-request.ts';
+import { normalizeConversation } from '../core/normalize-conversation.ts';
+import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../core/turn-request.ts';
 import { assertNever } from '../errors.ts';
+
+/** One NDJSON line for stdin; `awaitsAck`: write nothing more until the CLI's `result` line for it arrived. */
+export interface StdinStep {
+  line: string;
+  awaitsAck: boolean;
+}
 
 export interface CliInvocation {
   command: string;
   args: string[];
   env: Record<string, string>;
   cwd: string;
-  /** NDJSON lines written to stdin, in order. */
-  stdinLines: string[];
+  /** Written to stdin in order: the system prompt, the replayed history, the prompt. */
+  stdinSteps: StdinStep[];
 }
 
 export interface InvocationSettings {
@@ -22,8 +28,8 @@ export interface InvocationSettings {
   cwd: string;
   /** The proxy's own environment, filtered here. */
   environment: Record<string, string | undefined>;
-  /** Session to `--resume` (a transcript of the earlier messages), if the conversation has history. */
-  resumeSessionId: string | undefined;
+  /** Ids for replayed assistant messages (the CLI merges assistant lines that share an id). */
+  newId: () => string;
 }
 
 const PASSED_VARIABLES = new Set([
@@ -60,7 +66,7 @@ export function buildCliEnvironment(environment: Record<string, string | undefin
   return { ...env, ...FORCED };
 }
 
-export function buildCliInvocation(request: TurnRequest, prompt: MessageParam, settings: InvocationSettings): CliInvocation {
+export function buildCliInvocation(request: TurnRequest, settings: InvocationSettings): CliInvocation {
   const env = buildCliEnvironment(settings.environment);
   if (request.maxTokens != null) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   const args = [
@@ -78,22 +84,52 @@ export function buildCliInvocation(request: TurnRequest, prompt: MessageParam, s
     '--model', request.model,
     ...thinkingArguments(request.thinking),
     ...(request.effort != null ? ['--effort', request.effort] : []),
-    ...(settings.resumeSessionId != null ? ['--resume', settings.resumeSessionId] : []),
   ];
   return {
     command: settings.claudePath,
     args,
     env,
     cwd: settings.cwd,
-    stdinLines: [
-      // The system prompt travels on stdin: no argv size limit, and a warm process can take it late.
-      JSON.stringify({
+    stdinSteps: buildStdinSteps(request, settings.newId),
+  };
+}
+
+/**
+ * The conversation goes over stdin (never argv: no size limit). The history is replayed exactly
+ * (measured on 2.1.197, docs/decisions/0008-history-via-stdin-replay.md): each earlier user message with
+ * `shouldQuery: false`, acknowledged by a `result` before anything more is written; each assistant message as an
+ * `assistant` line with its own id. The last user message is sent as is and starts the model call.
+ */
+export function buildStdinSteps(request: TurnRequest, newId: () => string): StdinStep[] {
+  const messages = normalizeConversation(request.messages);
+  const prompt = messages.at(-1)!;
+  const steps: StdinStep[] = [
+    // The system prompt travels on stdin: no argv size limit, and a warm process can take it late.
+    {
+      line: JSON.stringify({
         type: 'control_request',
         request_id: 'init',
         request: { subtype: 'initialize', systemPrompt: request.system.length > 0 ? [...request.system] : '' },
       }),
-      JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.content } }),
-    ],
+      awaitsAck: false,
+    },
+  ];
+  for (const message of messages.slice(0, -1)) steps.push(replayStep(message, newId));
+  steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.content } }), awaitsAck: false });
+  return steps;
+}
+
+function replayStep(message: ConversationMessage, newId: () => string): StdinStep {
+  if (message.role === 'user') {
+    return { line: JSON.stringify({ type: 'user', message: { role: 'user', content: message.content }, shouldQuery: false }), awaitsAck: true };
+  }
+  const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+  return {
+    line: JSON.stringify({
+      type: 'assistant',
+      message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model: 'replayed', content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+    }),
+    awaitsAck: false,
   };
 }
 

@@ -1,26 +1,21 @@
 /**
  * @module
- * Runs turns on cold `claude` processes: writes the history transcript, spawns, feeds stdin, relays stdout
- * lines under a request timeout and an idle watchdog, and always ends the process (disconnect, timeout, crash).
+ * Runs turns on cold `claude` processes: spawns, replays the conversation on stdin, relays stdout lines under a
+ * request timeout and an idle watchdog, and always ends the process (disconnect, timeout, crash).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { ProxyError } from '../errors.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
-import { buildCliInvocation } from './build-cli-invocation.ts';
-import { buildTranscript, planConversation, transcriptDirectoryName } from './build-transcript.ts';
+import { buildCliInvocation, type StdinStep } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
 import type { CliRunner, RunOptions } from './cli-runner.ts';
 import { mapCliExitError } from './map-cli-error.ts';
 
 export interface ClaudeCliRunnerSettings {
   claudePath: string;
-  /** Empty private directory the CLI runs in (resolved, no symlinks: the CLI derives the transcript folder from it). */
+  /** Empty private directory the CLI runs in. */
   cwd: string;
   environment: Record<string, string | undefined>;
-  cliVersion: string;
   requestTimeoutMs: number;
   streamIdleTimeoutMs: number;
 }
@@ -50,27 +45,30 @@ export class ClaudeCliRunner implements CliRunner {
 
   async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
     if (options.signal.aborted) throw new ClientDisconnectedError();
-    const plan = planConversation(request.messages);
-    const transcript = plan.history.length > 0 ? this.writeTranscript(plan.history) : undefined;
-    const invocation = buildCliInvocation(request, plan.prompt, {
+    const invocation = buildCliInvocation(request, {
       claudePath: this.settings.claudePath,
       cwd: this.settings.cwd,
       environment: this.settings.environment,
-      resumeSessionId: transcript?.sessionId,
+      newId: randomUUID,
     });
     const child = new ClaudeProcess(invocation);
     this.live.add(child);
-    options.log.debug({ pid: child.pid, model: request.model, history: plan.history.length }, 'claude started');
+    options.log.debug({ pid: child.pid, model: request.model, messages: request.messages.length }, 'claude started');
     void child.exited.then((exit) => {
       this.live.delete(child);
-      if (transcript != null) rmSync(transcript.path, { force: true });
       options.log.debug({ pid: child.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
     });
     try {
-      for (const line of invocation.stdinLines) child.writeLine(line);
-      // Cold process: with stdin closed the CLI answers this one message and exits.
-      child.endInput();
-      yield* guardLines(child.lines(), options.signal, this.settings);
+      const input = new StdinFeeder(child, invocation.stdinSteps);
+      input.writeUntilAck();
+      for await (const line of guardLines(child.lines(), options.signal, this.settings)) {
+        // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
+        if (input.replaying) {
+          if (isResultLine(line)) input.acknowledge();
+          continue;
+        }
+        yield line;
+      }
       // stdout ended while the consumer still waited for the result line.
       throw mapCliExitError(await child.exited, child.stderr, this.settings.claudePath);
     } finally {
@@ -78,22 +76,47 @@ export class ClaudeCliRunner implements CliRunner {
       void child.terminate();
     }
   }
+}
 
-  private writeTranscript(history: TurnRequest['messages']): { sessionId: string; path: string } {
-    const sessionId = randomUUID();
-    const home = this.settings.environment.HOME ?? homedir();
-    const directory = join(home, '.claude', 'projects', transcriptDirectoryName(this.settings.cwd));
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
-    const path = join(directory, `${sessionId}.jsonl`);
-    const text = buildTranscript(history, {
-      sessionId,
-      cwd: this.settings.cwd,
-      cliVersion: this.settings.cliVersion,
-      timestamp: new Date().toISOString(),
-      newUuid: randomUUID,
-    });
-    writeFileSync(path, text, { mode: 0o600 });
-    return { sessionId, path };
+/** Writes the stdin steps, pausing after each one that awaits the CLI's acknowledgement. */
+class StdinFeeder {
+  private next = 0;
+  private waiting = false;
+
+  constructor(
+    private readonly child: ClaudeProcess,
+    private readonly steps: readonly StdinStep[],
+  ) {}
+
+  get replaying(): boolean {
+    return this.waiting;
+  }
+
+  writeUntilAck(): void {
+    while (this.next < this.steps.length) {
+      const step = this.steps[this.next]!;
+      this.next += 1;
+      this.child.writeLine(step.line);
+      if (step.awaitsAck) {
+        this.waiting = true;
+        return;
+      }
+    }
+    // Cold process: with stdin closed the CLI answers the prompt and exits.
+    this.child.endInput();
+  }
+
+  acknowledge(): void {
+    this.waiting = false;
+    this.writeUntilAck();
+  }
+}
+
+function isResultLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { type?: unknown }).type === 'result';
+  } catch {
+    return false;
   }
 }
 

@@ -2,7 +2,13 @@
  * @module
  * The one internal request type: what every protocol's request is converted to, and what the CLI driver runs.
  */
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+
+/** One turn of the conversation (the SDK's MessageParam also admits role "system", which the CLI cannot replay). */
+export interface ConversationMessage {
+  role: 'user' | 'assistant';
+  content: string | ContentBlockParam[];
+}
 
 export type ThinkingSetting = { type: 'disabled' } | { type: 'enabled'; budgetTokens: number } | { type: 'adaptive' };
 
@@ -14,7 +20,7 @@ export interface TurnRequest {
   /** The client's system prompt as text blocks, in order; empty for none (never Claude Code's own prompt). */
   system: readonly string[];
   /** The conversation, Anthropic-shaped; the model answers the last (user) message. */
-  messages: readonly MessageParam[];
+  messages: readonly ConversationMessage[];
   /** Upstream max_tokens; undefined: the model's default. */
   maxTokens: number | undefined;
   thinking: ThinkingSetting;

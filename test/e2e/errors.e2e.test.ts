@@ -58,7 +58,7 @@ describe('client errors', () => {
       client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Sure,' }] }),
     );
     expect(error.status).toBe(400);
-    expect(error.message).toContain('last message');
+    expect(error.message).toContain('end with a user message');
   });
 
   it('answers a body over 32 MB with 413 request_too_large, not a connection reset', async () => {

@@ -64,7 +64,6 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     claudePath: config.claudePath,
     cwd: ensurePrivateWorkDirectory(home),
     environment: cliEnvironment,
-    cliVersion: CLI_VERSION,
     requestTimeoutMs: config.requestTimeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
   });

@@ -3,9 +3,8 @@
  * PURE. An Anthropic Messages request as the internal TurnRequest, plus the request fields the CLI cannot honour
  * (reported to the client in `x-proxy-ignored`, never silently pretended).
  */
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { resolveModel } from '../../core/models.ts';
-import type { ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
+import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
 import { ProxyError } from '../../errors.ts';
 import type { MessagesRequest } from './anthropic-wire.ts';
 
@@ -33,7 +32,7 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
     turn: {
       model,
       system: systemTexts(request.system),
-      messages: request.messages as unknown as MessageParam[],
+      messages: request.messages as unknown as ConversationMessage[],
       maxTokens: request.max_tokens,
       thinking: thinkingSetting(request.thinking),
       effort: request.output_config?.effort,

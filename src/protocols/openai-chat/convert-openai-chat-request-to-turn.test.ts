@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeConversation } from '../../core/normalize-conversation.ts';
 import { ProxyError } from '../../errors.ts';
 import { convertOpenAIChatRequestToTurn, type ConvertedChatRequest } from './convert-openai-chat-request-to-turn.ts';
 import { chatCompletionRequestSchema } from './openai-chat-wire.ts';
@@ -231,7 +232,7 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
     expect(turn.messages[2]).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'Sunny\n21 C' }] });
   });
 
-  it('merges consecutive same-role messages: parallel tool results and a following user message become one user turn', () => {
+  it('(with the shared normalization) merges consecutive same-role messages: parallel tool results and a following user message become one user turn', () => {
     const { turn } = convertMessages([
       { role: 'user', content: 'Both?' },
       {
@@ -246,8 +247,8 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
       { role: 'tool', tool_call_id: 'call_2', content: 'B' },
       { role: 'user', content: 'Summarise.' },
     ]);
-    expect(turn.messages).toHaveLength(3);
-    expect(turn.messages[2]).toEqual({
+    expect(normalizeConversation(turn.messages)).toHaveLength(3);
+    expect(normalizeConversation(turn.messages)[2]).toEqual({
       role: 'user',
       content: [
         { type: 'tool_result', tool_use_id: 'call_1', content: 'A' },
@@ -257,7 +258,7 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
     });
   });
 
-  it('merges consecutive user strings and consecutive assistant messages into blocks', () => {
+  it('(with the shared normalization) merges consecutive user strings and consecutive assistant messages into blocks', () => {
     const { turn } = convertMessages([
       { role: 'user', content: 'One' },
       { role: 'user', content: [{ type: 'text', text: 'Two' }] },
@@ -265,21 +266,21 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
       { role: 'assistant', content: 'B' },
       { role: 'user', content: 'Three' },
     ]);
-    expect(turn.messages).toEqual([
+    expect(normalizeConversation(turn.messages)).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] },
       { role: 'assistant', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] },
       { role: 'user', content: 'Three' },
     ]);
   });
 
-  it('drops an empty assistant message, so the user turns around it merge', () => {
+  it('(with the shared normalization) drops an empty assistant message, so the user turns around it merge', () => {
     const { turn } = convertMessages([
       { role: 'user', content: 'One' },
       { role: 'assistant', content: '' },
       { role: 'assistant', content: null, tool_calls: [] },
       { role: 'user', content: 'Two' },
     ]);
-    expect(turn.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] }]);
+    expect(normalizeConversation(turn.messages)).toEqual([{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] }]);
   });
 
   it('rejects a function-role message with a 400 on its role', () => {

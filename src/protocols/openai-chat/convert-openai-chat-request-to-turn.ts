@@ -1,12 +1,12 @@
 /**
  * @module
  * PURE. An OpenAI Chat Completions request as the internal TurnRequest. System and developer messages become the
- * system prompt; the rest become Anthropic turns (consecutive same-role messages merged, as the Anthropic API does);
+ * system prompt; the rest become Anthropic turns (merged later when consecutive, see core/normalize-conversation.ts);
  * fields the CLI cannot honour are returned in `ignored` for the `x-proxy-ignored` header.
  */
-import type { ContentBlockParam, ImageBlockParam, MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, ImageBlockParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { resolveModel } from '../../core/models.ts';
-import type { Effort, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
+import type { ConversationMessage as MessageParam, Effort, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
@@ -38,11 +38,9 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
       if (text !== '') system.push(text);
       return;
     }
+    // Consecutive same-role turns (a tool result then a user text) are merged later, once for every API.
     const converted = convertMessage(message, index);
-    if (converted == null) return;
-    const previous = messages.at(-1);
-    if (previous != null && previous.role === converted.role) previous.content = [...asBlocks(previous.content), ...asBlocks(converted.content)];
-    else messages.push(converted);
+    if (converted != null) messages.push(converted);
   });
   const thinking = thinkingFor(request.reasoning_effort);
   return {
@@ -114,10 +112,6 @@ function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'develo
     default:
       return assertNever(message, 'message role');
   }
-}
-
-function asBlocks(content: MessageParam['content']): ContentBlockParam[] {
-  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
 }
 
 /** Text of string or text-part content (system, developer, assistant and tool messages). */

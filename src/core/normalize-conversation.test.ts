@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ProxyError } from '../errors.ts';
+import { normalizeConversation } from './normalize-conversation.ts';
+import type { ConversationMessage } from './turn-request.ts';
+
+function failure(messages: ConversationMessage[]): ProxyError {
+  try {
+    normalizeConversation(messages);
+  } catch (error) {
+    if (error instanceof ProxyError) return error;
+    throw error;
+  }
+  throw new Error('expected a ProxyError');
+}
+
+describe('normalizeConversation', () => {
+  it('keeps an alternating conversation as it is', () => {
+    const messages: ConversationMessage[] = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: [{ type: 'text', text: 'a' }] },
+      { role: 'user', content: 'q2' },
+    ];
+    expect(normalizeConversation(messages)).toEqual(messages);
+  });
+
+  it('merges consecutive same-role messages into one turn, blocks in order', () => {
+    expect(
+      normalizeConversation([
+        { role: 'user', content: 'a' },
+        { role: 'user', content: [{ type: 'text', text: 'b' }] },
+        { role: 'assistant', content: 'c1' },
+        { role: 'assistant', content: 'c2' },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'r' }] },
+        { role: 'user', content: 'd' },
+      ]),
+    ).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'c1' }, { type: 'text', text: 'c2' }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'r' }, { type: 'text', text: 'd' }] },
+    ]);
+  });
+
+  it('does not change the messages it was given', () => {
+    const messages: ConversationMessage[] = [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }];
+    normalizeConversation(messages);
+    expect(messages).toEqual([{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }]);
+  });
+
+  it('rejects an empty conversation', () => {
+    expect(failure([])).toMatchObject({ status: 400, param: 'messages' });
+  });
+
+  it.each([[''], [[]]] as const)('rejects a message with empty content %j, naming it', (content) => {
+    const error = failure([{ role: 'user', content: 'a' }, { role: 'assistant', content: content as never }, { role: 'user', content: 'b' }]);
+    expect(error).toMatchObject({ status: 400, param: 'messages.1.content' });
+    expect(error.message).toContain('non-empty content');
+  });
+
+  it('rejects a conversation ending with an assistant message (prefill), saying why', () => {
+    const error = failure([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'Sure,' }]);
+    expect(error).toMatchObject({ status: 400, param: 'messages' });
+    expect(error.message).toContain('end with a user message');
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * @module
+ * PURE. The client's messages as the sequence the CLI replays: validated like the Messages API does, with
+ * consecutive same-role messages merged into one turn (the API's own documented behaviour; merging here keeps
+ * the CLI from joining texts its own way, which measured as an added "\n").
+ */
+import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ConversationMessage as MessageParam } from './turn-request.ts';
+import { ProxyError } from '../errors.ts';
+
+export function normalizeConversation(messages: readonly MessageParam[]): MessageParam[] {
+  if (messages.length === 0) throw new ProxyError('invalid_request', 'messages: at least one message is required', { param: 'messages' });
+  messages.forEach((message, index) => {
+    if (isEmpty(message.content)) {
+      throw new ProxyError('invalid_request', `messages.${index}: all messages must have non-empty content except for the optional final assistant message`, {
+        param: `messages.${index}.content`,
+      });
+    }
+  });
+  const merged: MessageParam[] = [];
+  for (const message of messages) {
+    const previous = merged.at(-1);
+    if (previous != null && previous.role === message.role) previous.content = [...asBlocks(previous.content), ...asBlocks(message.content)];
+    else merged.push({ role: message.role, content: message.content });
+  }
+  if (merged.at(-1)!.role !== 'user') {
+    throw new ProxyError(
+      'invalid_request',
+      'messages: the conversation must end with a user message; a final assistant message (prefill) cannot be continued through the Claude Code CLI',
+      { param: 'messages' },
+    );
+  }
+  return merged;
+}
+
+function isEmpty(content: MessageParam['content']): boolean {
+  return typeof content === 'string' ? content === '' : content.length === 0;
+}
+
+function asBlocks(content: MessageParam['content']): ContentBlockParam[] {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+}

@@ -1,7 +1,7 @@
 import type { ConversationMessage as MessageParam, TurnRequest } from '../core/turn-request.ts';
 import { describe, expect, it } from 'vitest';
 
-import { buildCliEnvironment, buildCliInvocation, type InvocationSettings } from './build-cli-invocation.ts';
+import { buildCliEnvironment, buildCliInvocation, cliUserContent, SLASH_COMMAND_GUARD, type InvocationSettings } from './build-cli-invocation.ts';
 
 const PROMPT_MARKER = 'PROMPT-MARKER-7f3a';
 const SYSTEM_MARKER = 'SYSTEM-MARKER-91bc';
@@ -106,9 +106,21 @@ describe('buildCliInvocation stdin', () => {
     expect(first.request.systemPrompt).toBe('');
   });
 
-  it('sends a string prompt as a string', () => {
+  it('sends a string prompt as one text block (the CLI strips leading <system-reminder> sections from strings)', () => {
     const second = JSON.parse(build().stdinLines[1]!) as { message: { content: unknown } };
-    expect(second.message.content).toBe(`hello ${PROMPT_MARKER}`);
+    expect(second.message.content).toEqual([{ type: 'text', text: `hello ${PROMPT_MARKER}` }]);
+  });
+
+  it('guards a last text block starting with "/" so the CLI does not run it as a slash command', () => {
+    expect(cliUserContent('/help')).toEqual([{ type: 'text', text: `${SLASH_COMMAND_GUARD}/help` }]);
+    expect(cliUserContent([{ type: 'text', text: '/model haiku', cache_control: { type: 'ephemeral' } }])).toEqual([
+      { type: 'text', text: `${SLASH_COMMAND_GUARD}/model haiku`, cache_control: { type: 'ephemeral' } },
+    ]);
+    // Only the last block is read as a command; text elsewhere and other starts stay as they are.
+    const image = { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: 'AA==' } };
+    expect(cliUserContent([{ type: 'text', text: '/help' }, image])).toEqual([{ type: 'text', text: '/help' }, image]);
+    expect(cliUserContent(' /help')).toEqual([{ type: 'text', text: ' /help' }]);
+    expect(cliUserContent('a/b')).toEqual([{ type: 'text', text: 'a/b' }]);
   });
 });
 
@@ -133,9 +145,9 @@ describe('buildCliInvocation history replay', () => {
       ['user', false],
     ]);
     const lines = stdinSteps.map((step) => JSON.parse(step.line));
-    expect(lines[1]).toEqual({ type: 'user', message: { role: 'user', content: 'q1' }, shouldQuery: false });
+    expect(lines[1]).toEqual({ type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'q1' }] }, shouldQuery: false });
     expect(lines[3].message.content).toEqual(history[2]!.content);
-    expect(lines[5]).toEqual({ type: 'user', message: { role: 'user', content: 'thanks' } });
+    expect(lines[5]).toEqual({ type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'thanks' }] } });
   });
 
   it('gives every replayed assistant message its own id (the CLI merges lines that share one) and keeps its blocks verbatim', () => {
@@ -148,6 +160,11 @@ describe('buildCliInvocation history replay', () => {
 });
 
 describe('buildCliInvocation environment', () => {
+  it('keeps the safety settings whatever the operator set', () => {
+    const env = buildCliEnvironment({ CLAUDE_CODE_DISABLE_ATTACHMENTS: '0', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '0', CLAUDE_CODE_ATTRIBUTION_HEADER: '1' });
+    expect(env).toMatchObject({ CLAUDE_CODE_DISABLE_ATTACHMENTS: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_ATTRIBUTION_HEADER: '0' });
+  });
+
   const operatorEnvironment = {
     PATH: '/usr/bin',
     HOME: '/home/proxy',
@@ -195,6 +212,7 @@ describe('buildCliInvocation environment', () => {
       CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
+      CLAUDE_CODE_DISABLE_ATTACHMENTS: '1',
     });
     const env = buildCliEnvironment({ CLAUDE_CODE_MAX_RETRIES: '3', CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '0' });
     expect(env.CLAUDE_CODE_MAX_RETRIES).toBe('3');

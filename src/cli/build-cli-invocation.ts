@@ -4,6 +4,7 @@
  * Flags: the minimal-pollution set measured in ../shared/reference/claude-cli-facts.md (Q3): no Claude Code
  * system prompt, no built-in tools, no settings files, no MCP servers but ours, no session files written.
  */
+import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { normalizeConversation } from '../core/normalize-conversation.ts';
 import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../core/turn-request.ts';
 import { assertNever } from '../errors.ts';
@@ -51,10 +52,15 @@ const DEFAULTS: Record<string, string> = {
   CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
 };
 
-/** Always set: no title side-requests, telemetry or update checks; no billing header block in the system prompt. */
+/** Always set, whatever the operator's environment says. */
 const FORCED: Record<string, string> = {
+  // No title side-requests, telemetry or update checks.
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  // No billing header block in the system prompt.
   CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
+  // SECURITY: without it an "@/path" mention in a client's message makes the CLI read that host file and send it
+  // upstream, even with --tools "" (measured on 2.1.197). Also stops @agent and MCP resource mentions.
+  CLAUDE_CODE_DISABLE_ATTACHMENTS: '1',
 };
 
 export function buildCliEnvironment(environment: Record<string, string | undefined>): Record<string, string> {
@@ -115,13 +121,29 @@ export function buildStdinSteps(request: TurnRequest, newId: () => string): Stdi
     },
   ];
   for (const message of messages.slice(0, -1)) steps.push(replayStep(message, newId));
-  steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.content } }), awaitsAck: false });
+  steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(prompt.content) } }), awaitsAck: false });
   return steps;
+}
+
+/** U+200B ZERO WIDTH SPACE: invisible, and enough to keep the CLI from reading the text as a slash command. */
+export const SLASH_COMMAND_GUARD = '\u200b';
+
+/**
+ * A user message's content as the CLI must receive it to pass it on unchanged (measured on 2.1.197):
+ * - always as blocks: string input has leading <system-reminder> sections stripped by the CLI;
+ * - when the last block is text starting with "/", the CLI runs it as a slash command (/help, /model, /compact)
+ *   and never calls the model, so that text gets an invisible zero-width space in front.
+ */
+export function cliUserContent(content: ConversationMessage['content']): ContentBlockParam[] {
+  const blocks: ContentBlockParam[] = typeof content === 'string' ? [{ type: 'text', text: content }] : [...content];
+  const last = blocks.at(-1);
+  if (last?.type === 'text' && last.text.startsWith('/')) blocks[blocks.length - 1] = { ...last, text: `${SLASH_COMMAND_GUARD}${last.text}` };
+  return blocks;
 }
 
 function replayStep(message: ConversationMessage, newId: () => string): StdinStep {
   if (message.role === 'user') {
-    return { line: JSON.stringify({ type: 'user', message: { role: 'user', content: message.content }, shouldQuery: false }), awaitsAck: true };
+    return { line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(message.content) }, shouldQuery: false }), awaitsAck: true };
   }
   const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
   return {

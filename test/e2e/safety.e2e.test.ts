@@ -2,7 +2,7 @@
  * Safety: no built-in tool ever runs on the host, no `claude` process outlives its request, and only the
  * intended callers get in (keys, Host header, CORS).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -41,6 +41,38 @@ describe('the host is safe from the model', () => {
     // Claude Code's tools are not offered, and the turn ends at the model's reply: no tool_result went back up.
     expect(requests).toHaveLength(1);
     expect(requests[0]!.body.tools ?? []).toEqual([]);
+  });
+});
+
+describe("a client's text is never a command to the CLI", () => {
+  it('does not read host files named with @ in a message (the CLI attaches them unless told not to)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'claude-proxy-secret-'));
+    const secret = join(directory, 'secret.txt');
+    writeFileSync(secret, 'TOP-SECRET-7f2c');
+    await client.messages.create({
+      model: 'sonnet',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: `summarize @${secret}` },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: `marker-at-mention and @"${secret}" and @/etc/hostname` },
+      ],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-at-mention');
+    expect(JSON.stringify(request!.body)).not.toContain('TOP-SECRET-7f2c');
+    expect(request!.body.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('sends a message that starts with "/" to the model instead of running it as a CLI slash command', async () => {
+    const ask = (content: string) => client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content }] });
+    for (const command of ['/help marker-slash-1', '/model haiku marker-slash-2', '/compact marker-slash-3']) {
+      const message = await ask(command);
+      expect(message.content).toEqual([{ type: 'text', text: 'Hello from the fake upstream.' }]);
+      const [request] = proxy.upstream.modelRequests(command.split(' ').at(-1));
+      // The only difference: an invisible zero-width space in front (docs/limits.md).
+      expect(request!.body.messages.at(-1).content.at(-1).text).toBe(`\u200b${command}`);
+      expect(request!.body.model).toBe('claude-sonnet-5');
+    }
   });
 });
 

@@ -14,6 +14,7 @@ function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
     maxTokens: undefined,
     thinking: { type: 'disabled' },
     effort: undefined,
+    stopSequences: [],
     ...overrides,
   };
 }
@@ -156,6 +157,13 @@ describe('buildCliInvocation history replay', () => {
     const assistants = lines.filter((line) => line.type === 'assistant');
     expect(assistants.map((line) => line.message.id)).toEqual(['msg_replay_n1', 'msg_replay_n2']);
     expect(assistants.map((line) => line.message.content)).toEqual([history[1]!.content, history[3]!.content]);
+  });
+
+  it("labels replayed assistant messages with the request's upstream model id (the CLI drops thinking of other models)", () => {
+    const lines = (model: string) =>
+      buildCliInvocation(turn({ model, messages: history }), SETTINGS).stdinSteps.map((step) => JSON.parse(step.line)).filter((line) => line.type === 'assistant');
+    expect(lines('sonnet').map((line) => line.message.model)).toEqual(['claude-sonnet-5', 'claude-sonnet-5']);
+    expect(lines('claude-sonnet-4-6')[0].message.model).toBe('claude-sonnet-4-6');
   });
 });
 

@@ -5,6 +5,7 @@
  * system prompt, no built-in tools, no settings files, no MCP servers but ours, no session files written.
  */
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { upstreamModelId } from '../core/models.ts';
 import { normalizeConversation } from '../core/normalize-conversation.ts';
 import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../core/turn-request.ts';
 import { assertNever } from '../errors.ts';
@@ -120,7 +121,8 @@ export function buildStdinSteps(request: TurnRequest, newId: () => string): Stdi
       awaitsAck: false,
     },
   ];
-  for (const message of messages.slice(0, -1)) steps.push(replayStep(message, newId));
+  const model = upstreamModelId(request.model);
+  for (const message of messages.slice(0, -1)) steps.push(replayStep(message, model, newId));
   steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(prompt.content) } }), awaitsAck: false });
   return steps;
 }
@@ -141,7 +143,7 @@ export function cliUserContent(content: ConversationMessage['content']): Content
   return blocks;
 }
 
-function replayStep(message: ConversationMessage, newId: () => string): StdinStep {
+function replayStep(message: ConversationMessage, model: string, newId: () => string): StdinStep {
   if (message.role === 'user') {
     return { line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(message.content) }, shouldQuery: false }), awaitsAck: true };
   }
@@ -149,7 +151,7 @@ function replayStep(message: ConversationMessage, newId: () => string): StdinSte
   return {
     line: JSON.stringify({
       type: 'assistant',
-      message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model: 'replayed', content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+      message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model, content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
     }),
     awaitsAck: false,
   };

@@ -63,6 +63,14 @@ export function resolveModel(requested: string): string {
   );
 }
 
+/**
+ * The model id the CLI sends upstream for a --model value. Replayed assistant messages carry it: the CLI drops
+ * the thinking blocks of messages from another model (their signatures belong to that model; measured).
+ */
+export function upstreamModelId(cliModel: string): string {
+  return CLI_ALIASES[cliModel.toLowerCase()] ?? cliModel;
+}
+
 export function findModel(id: string): ModelEntry | undefined {
   return MODEL_CATALOGUE.find((entry) => entry.id === id);
 }

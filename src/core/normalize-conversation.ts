@@ -7,6 +7,7 @@
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { ConversationMessage as MessageParam } from './turn-request.ts';
 import { ProxyError } from '../errors.ts';
+import { validateMedia } from './validate-media.ts';
 
 export function normalizeConversation(messages: readonly MessageParam[]): MessageParam[] {
   if (messages.length === 0) throw new ProxyError('invalid_request', 'messages: at least one message is required', { param: 'messages' });
@@ -17,6 +18,7 @@ export function normalizeConversation(messages: readonly MessageParam[]): Messag
       });
     }
   });
+  validateMedia(messages);
   const merged: MessageParam[] = [];
   for (const message of messages) {
     const previous = merged.at(-1);

@@ -7,6 +7,7 @@ import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages
 import { parseCliLine } from '../cli/cli-lines.ts';
 import type { CliRunner, RunOptions } from '../cli/cli-runner.ts';
 import { createCliEventState, stepCliEvents } from '../cli/convert-cli-lines-to-anthropic-events.ts';
+import { createStopSequenceState, stepStopSequences } from './apply-stop-sequences.ts';
 import type { TurnRequest } from './turn-request.ts';
 
 export interface StreamTurnOptions extends RunOptions {
@@ -16,13 +17,14 @@ export interface StreamTurnOptions extends RunOptions {
 
 export async function* streamTurnEvents(runner: CliRunner, request: TurnRequest, options: StreamTurnOptions): AsyncGenerator<RawMessageStreamEvent> {
   const state = createCliEventState();
+  const stops = createStopSequenceState(request.stopSequences);
   for await (const text of runner.run(request, options)) {
     const line = parseCliLine(text);
     if (line.type === 'invalid') options.log.warn({ reason: line.reason, line: line.text.slice(0, 500) }, 'unreadable CLI line');
     else if (line.type === 'unknown') options.log.debug({ line: line.raw }, 'ignored CLI line');
-    yield* stepCliEvents(state, line, { nowSeconds: options.now() / 1000 });
+    for (const event of stepCliEvents(state, line, { nowSeconds: options.now() / 1000 })) yield* stepStopSequences(stops, event);
     // Stopping ends the runner and with it the process. The turn is over at message_stop: waiting for the
     // result line would let the CLI make another model call (e.g. after a tool_use it cannot run).
-    if (state.phase === 'finished' || state.phase === 'message_done') return;
+    if (stops.stopped || state.phase === 'finished' || state.phase === 'message_done') return;
   }
 }

@@ -25,4 +25,6 @@ export interface TurnRequest {
   maxTokens: number | undefined;
   thinking: ThinkingSetting;
   effort: Effort | undefined;
+  /** Applied by the proxy to the text the model streams (the CLI cannot pass them upstream). */
+  stopSequences: readonly string[];
 }

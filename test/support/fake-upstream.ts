@@ -50,6 +50,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body (undefined for bodiless requests). */
   body: any;
+  /** Set when the client (the CLI) went away before the reply was complete. */
+  abandoned?: boolean;
 }
 
 interface Rule {
@@ -140,7 +142,10 @@ export class FakeUpstream {
     }
     const reply = this.pickReply(recorded);
     this.openResponses.add(response);
-    response.on('close', () => this.openResponses.delete(response));
+    response.on('close', () => {
+      this.openResponses.delete(response);
+      if (!response.writableFinished) recorded.abandoned = true;
+    });
     switch (reply.kind) {
       case 'hang':
         return;

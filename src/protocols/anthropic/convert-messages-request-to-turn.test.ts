@@ -28,6 +28,7 @@ describe('convertMessagesRequestToTurn', () => {
         maxTokens: 100,
         thinking: { type: 'disabled' },
         effort: undefined,
+        stopSequences: [],
       },
       ignored: [],
     });
@@ -81,7 +82,11 @@ describe('convertMessagesRequestToTurn', () => {
       tool_choice: { type: 'auto' },
       service_tier: 'auto',
     });
-    expect(ignored).toEqual(['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'stop_sequences', 'tools', 'tool_choice']);
+    expect(ignored).toEqual(['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'tools', 'tool_choice']);
+  });
+
+  it('passes stop_sequences to the turn (the proxy applies them)', () => {
+    expect(convert({ stop_sequences: ['END', '###'] }).turn.stopSequences).toEqual(['END', '###']);
   });
 
   it('does not list empty tools or stop_sequences, nor null fields', () => {

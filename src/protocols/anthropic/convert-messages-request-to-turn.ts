@@ -9,7 +9,7 @@ import { ProxyError } from '../../errors.ts';
 import type { MessagesRequest } from './anthropic-wire.ts';
 
 /** Accepted and not applied: the CLI has no way to pass them upstream. */
-const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'stop_sequences', 'tools', 'tool_choice', 'container', 'mcp_servers', 'context_management', 'inference_geo', 'speed'] as const;
+const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'tools', 'tool_choice', 'container', 'mcp_servers', 'context_management', 'inference_geo', 'speed'] as const;
 
 export interface ConvertedRequest {
   turn: TurnRequest;
@@ -36,6 +36,7 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
       maxTokens: request.max_tokens,
       thinking: thinkingSetting(request.thinking),
       effort: request.output_config?.effort,
+      stopSequences: request.stop_sequences ?? [],
     },
     ignored,
   };

@@ -292,6 +292,12 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
 });
 
 describe('convertOpenAIChatRequestToTurn: request options', () => {
+  it('takes stop as one string or a list', () => {
+    expect(convertMessages(hi, { stop: 'END' }).turn.stopSequences).toEqual(['END']);
+    expect(convertMessages(hi, { stop: ['a', 'b'] }).turn.stopSequences).toEqual(['a', 'b']);
+    expect(convertMessages(hi).turn.stopSequences).toEqual([]);
+  });
+
   const hi = [{ role: 'user', content: 'Hi' }];
 
   it('resolves the model and rejects an unknown one with a 400 on model', () => {
@@ -353,7 +359,7 @@ describe('convertOpenAIChatRequestToTurn: request options', () => {
       frequency_penalty: null,
     });
     expect([...ignored].sort()).toEqual(
-      ['metadata', 'parallel_tool_calls', 'response_format', 'seed', 'stop', 'temperature', 'tool_choice', 'tools', 'top_p', 'user'].sort(),
+      ['metadata', 'parallel_tool_calls', 'response_format', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p', 'user'].sort(),
     );
   });
 

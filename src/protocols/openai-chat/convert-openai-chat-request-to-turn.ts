@@ -10,10 +10,10 @@ import type { ConversationMessage as MessageParam, Effort, ThinkingSetting, Turn
 import { assertNever, ProxyError } from '../../errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
-/** Accepted, not applied: the CLI cannot pass them upstream (or, for tools and stop, not yet). */
+/** Accepted, not applied: the CLI cannot pass them upstream (or, for tools and response_format, not yet). */
 const IGNORED_FIELDS = [
   'temperature', 'top_p', 'seed', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
-  'stop', 'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call',
+  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call',
   'user', 'safety_identifier', 'metadata', 'store', 'service_tier', 'prediction', 'modalities', 'audio',
   'web_search_options', 'verbosity', 'prompt_cache_key', 'prompt_cache_retention',
 ] as const;
@@ -51,6 +51,7 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       thinking: thinking.thinking,
       effort: thinking.effort,
+      stopSequences: request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop,
     },
     ignored: IGNORED_FIELDS.filter((field) => isSet(request[field]) && !(field === 'response_format' && isPlainText(request.response_format))),
     stream: request.stream === true,

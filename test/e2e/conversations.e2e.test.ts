@@ -1,0 +1,191 @@
+/**
+ * Exact conversations: what the upstream model receives is the client's conversation (structure, tool turns,
+ * thinking, images, documents), and the request settings the proxy applies (stop sequences, ...).
+ * The CLI's only additions are its currentDate reminder on the first user message and cache_control markers.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textReply } from '../support/fake-upstream.ts';
+import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+
+let proxy: TestProxy;
+let anthropic: Anthropic;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  proxy = await startTestProxy();
+  anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
+  openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'x', maxRetries: 0 });
+});
+afterAll(async () => proxy.close());
+
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n').toString('base64');
+
+/** The upstream messages without the CLI's own additions: the date reminder block and cache_control markers. */
+function withoutCliAdditions(messages: any[]): any[] {
+  return messages.map((message, index) => ({
+    role: message.role,
+    content: (message.content as any[])
+      .filter((block) => !(index === 0 && block.type === 'text' && String(block.text).startsWith('<system-reminder>\nAs you answer')))
+      .map(({ cache_control: _cache, ...block }) => block),
+  }));
+}
+
+/** The client's messages in block form (what the upstream must see). */
+function asBlocks(messages: Anthropic.MessageParam[]): any[] {
+  return messages.map((message) => ({ role: message.role, content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content }));
+}
+
+describe('the upstream sees the client conversation', () => {
+  it('receives a multi-step tool conversation exactly: tool_use, tool_result (is_error, images), thinking with signatures', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'What is the weather in Paris and Rome?' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'I should look both up.', signature: 'sig-one' },
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_use', id: 'toolu_paris', name: 'get_weather', input: { city: 'Paris' } },
+          { type: 'tool_use', id: 'toolu_rome', name: 'get_weather', input: { city: 'Rome' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_paris', content: 'rain' },
+          { type: 'tool_result', tool_use_id: 'toolu_rome', content: [{ type: 'text', text: 'service down' }], is_error: true },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_map', name: 'get_map', input: { city: 'Rome' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_map', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] },
+          { type: 'text', text: 'marker-exact-tools go on' },
+        ],
+      },
+    ];
+    await anthropic.messages.create({ model: 'sonnet', max_tokens: 100, messages });
+    const [request] = proxy.upstream.modelRequests('marker-exact-tools');
+    expect(withoutCliAdditions(request!.body.messages)).toEqual(asBlocks(messages));
+  });
+
+  it('receives a conversation that ends with tool results exactly (the usual agent-loop request)', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'marker-tool-last weather?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_w', name: 'get_weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_w', content: 'snow' }] },
+    ];
+    proxy.upstream.when('"snow"', textReply('It snows.'));
+    const message = await anthropic.messages.create({ model: 'sonnet', max_tokens: 100, messages });
+    expect(message.content).toEqual([{ type: 'text', text: 'It snows.' }]);
+    const request = proxy.upstream.modelRequests().find((candidate) => JSON.stringify(candidate.body.messages).includes('marker-tool-last'));
+    expect(withoutCliAdditions(request!.body.messages)).toEqual(asBlocks(messages));
+  });
+
+  it('merges consecutive same-role messages into one turn, as the API does', async () => {
+    await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'first part' },
+        { role: 'user', content: 'second part' },
+        { role: 'assistant', content: 'a1' },
+        { role: 'assistant', content: 'a2' },
+        { role: 'user', content: 'marker-merge' },
+      ],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-merge');
+    expect(withoutCliAdditions(request!.body.messages)).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'first part' }, { type: 'text', text: 'second part' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'a1' }, { type: 'text', text: 'a2' }] },
+      { role: 'user', content: [{ type: 'text', text: 'marker-merge' }] },
+    ]);
+  });
+
+  it('receives images (base64 and URL) and PDF documents unchanged', async () => {
+    const content: Anthropic.ContentBlockParam[] = [
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'spec.pdf' },
+      { type: 'text', text: 'marker-media describe these' },
+    ];
+    await anthropic.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content }] });
+    const [request] = proxy.upstream.modelRequests('marker-media');
+    expect(withoutCliAdditions(request!.body.messages)).toEqual([{ role: 'user', content }]);
+  });
+
+  it('rejects an image whose data is not what it claims with a 400, as the API does', async () => {
+    const error = await anthropic.messages
+      .create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: PNG } }] }] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain('messages.0.content.0.source');
+  });
+
+  it('keeps a 20-turn conversation with images intact', async () => {
+    const messages: Anthropic.MessageParam[] = [];
+    for (let turn = 0; turn < 10; turn += 1) {
+      messages.push({
+        role: 'user',
+        content: turn % 3 === 0 ? [{ type: 'text', text: `question ${turn}` }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] : `question ${turn}`,
+      });
+      messages.push({ role: 'assistant', content: [{ type: 'text', text: `answer ${turn}` }] });
+    }
+    messages.push({ role: 'user', content: 'marker-twenty last question' });
+    await anthropic.messages.create({ model: 'sonnet', max_tokens: 10, messages });
+    const [request] = proxy.upstream.modelRequests('marker-twenty');
+    expect(request!.body.messages).toHaveLength(21);
+    expect(withoutCliAdditions(request!.body.messages)).toEqual(asBlocks(messages));
+  });
+
+  it('receives an OpenAI tool-calling history as the same tool_use/tool_result turns', async () => {
+    await openai.chat.completions.create({
+      model: 'sonnet',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lima"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+        { role: 'user', content: 'marker-openai-tools thanks' },
+      ],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-openai-tools');
+    expect(withoutCliAdditions(request!.body.messages)).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Lima' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'sunny' }, { type: 'text', text: 'marker-openai-tools thanks' }] },
+    ]);
+  });
+
+  it("never passes the client's metadata.user_id or user upstream", async () => {
+    await anthropic.messages.create({ model: 'sonnet', max_tokens: 10, metadata: { user_id: 'client-user-5b1e' }, messages: [{ role: 'user', content: 'marker-user-id' }] });
+    await openai.chat.completions.create({ model: 'sonnet', user: 'openai-user-77aa', messages: [{ role: 'user', content: 'marker-user-field' }] });
+    for (const marker of ['marker-user-id', 'marker-user-field']) {
+      const [request] = proxy.upstream.modelRequests(marker);
+      expect(JSON.stringify(request!.body)).not.toMatch(/client-user-5b1e|openai-user-77aa/);
+    }
+  });
+});
+
+describe('stop sequences', () => {
+  const longReply = () => textReply('x', { chunks: ['The answer is ', '42', '.', ' END', ' and then more', ...Array.from({ length: 40 }, () => ' more')], eventGapMs: 30 });
+
+  it('cuts the text at the first stop sequence, reports it, and stops the CLI at once (Anthropic)', async () => {
+    proxy.upstream.when('marker-stop-anthropic', longReply());
+    const stream = anthropic.messages.stream({ model: 'sonnet', max_tokens: 100, stop_sequences: ['END', 'never'], messages: [{ role: 'user', content: 'marker-stop-anthropic' }] });
+    const message = await stream.finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text: 'The answer is 42. ' }]);
+    expect(message.stop_reason).toBe('stop_sequence');
+    expect(message.stop_sequence).toBe('END');
+    const [request] = proxy.upstream.modelRequests('marker-stop-anthropic');
+    await expect.poll(() => request!.abandoned).toBe(true);
+  });
+
+  it('cuts at a stop sequence with finish_reason stop (OpenAI, non-streaming)', async () => {
+    proxy.upstream.when('marker-stop-openai', longReply());
+    const completion = await openai.chat.completions.create({ model: 'sonnet', stop: 'END', messages: [{ role: 'user', content: 'marker-stop-openai' }] });
+    expect(completion.choices[0]).toMatchObject({ message: { content: 'The answer is 42. ' }, finish_reason: 'stop' });
+  });
+});

@@ -120,6 +120,7 @@ async function record(name: string, scenario: Scenario): Promise<void> {
       thinking: scenario.thinking ?? { type: 'disabled' },
       effort: undefined,
       stopSequences: [],
+      outputSchema: undefined,
     };
     // Single-message fixtures: no history to replay, so every step can be written at once.
     const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture' });

@@ -15,6 +15,7 @@ function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
     thinking: { type: 'disabled' },
     effort: undefined,
     stopSequences: [],
+    outputSchema: undefined,
     ...overrides,
   };
 }

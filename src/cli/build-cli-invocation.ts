@@ -91,6 +91,8 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     '--model', request.model,
     ...thinkingArguments(request.thinking),
     ...(request.effort != null ? ['--effort', request.effort] : []),
+    // Structured output: the model answers through a StructuredOutput tool with this schema (core/convert-structured-output.ts).
+    ...(request.outputSchema != null ? ['--json-schema', JSON.stringify(request.outputSchema)] : []),
   ];
   return {
     command: settings.claudePath,

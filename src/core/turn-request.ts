@@ -27,4 +27,6 @@ export interface TurnRequest {
   effort: Effort | undefined;
   /** Applied by the proxy to the text the model streams (the CLI cannot pass them upstream). */
   stopSequences: readonly string[];
+  /** JSON schema the answer must follow (structured output), or undefined for free text. */
+  outputSchema: Record<string, unknown> | undefined;
 }

@@ -189,3 +189,51 @@ describe('stop sequences', () => {
     expect(completion.choices[0]).toMatchObject({ message: { content: 'The answer is 42. ' }, finish_reason: 'stop' });
   });
 });
+
+describe('structured output', () => {
+  const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
+  const structuredReply = { kind: 'message' as const, content: [{ type: 'tool_use' as const, id: 'toolu_so', name: 'StructuredOutput', input: { name: 'Bob', age: 7 } }] };
+
+  it('answers output_config.format with the JSON as text content, from one upstream call (Anthropic)', async () => {
+    proxy.upstream.when('marker-structured-anthropic', structuredReply);
+    const message = await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 200,
+      output_config: { format: { type: 'json_schema', schema } },
+      messages: [{ role: 'user', content: 'marker-structured-anthropic a person' }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: '{"name":"Bob","age":7}' }]);
+    expect(message.stop_reason).toBe('end_turn');
+    const requests = proxy.upstream.modelRequests('marker-structured-anthropic');
+    expect(requests).toHaveLength(1);
+    // The schema reaches the model unchanged, as the input schema of the CLI's StructuredOutput tool.
+    expect(requests[0]!.body.tools).toEqual([expect.objectContaining({ name: 'StructuredOutput', input_schema: schema })]);
+  });
+
+  it('answers response_format json_schema with JSON content, streamed, with finish_reason stop (OpenAI)', async () => {
+    proxy.upstream.when('marker-structured-openai', structuredReply);
+    const completion = await openai.chat.completions
+      .stream({
+        model: 'sonnet',
+        response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+        messages: [{ role: 'user', content: 'marker-structured-openai a person' }],
+      })
+      .finalChatCompletion();
+    expect(completion.choices[0]!.finish_reason).toBe('stop');
+    expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({ name: 'Bob', age: 7 });
+    expect(completion.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    expect(proxy.upstream.modelRequests('marker-structured-openai')).toHaveLength(1);
+  });
+
+  it('treats response_format json_object as a schema of any object', async () => {
+    proxy.upstream.when('marker-json-object', structuredReply);
+    const completion = await openai.chat.completions.create({
+      model: 'sonnet',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'marker-json-object answer in JSON' }],
+    });
+    expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({ name: 'Bob', age: 7 });
+    const [request] = proxy.upstream.modelRequests('marker-json-object');
+    expect(request!.body.tools[0].input_schema).toEqual({ type: 'object' });
+  });
+});

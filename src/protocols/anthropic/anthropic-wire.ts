@@ -16,6 +16,7 @@ export type {
 
 const contentBlock = z.looseObject({ type: z.string() });
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
+const jsonSchemaFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) });
 
 export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -36,8 +37,11 @@ export const messagesRequestSchema = z.looseObject({
       z.looseObject({ type: z.literal('adaptive') }),
     ])
     .optional(),
-  output_config: z.looseObject({ effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).optional(), format: z.unknown().optional() }).optional(),
-  output_format: z.unknown().optional(),
+  output_config: z
+    .looseObject({ effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).optional(), format: jsonSchemaFormat.nullish() })
+    .optional(),
+  /** The deprecated beta spelling of output_config.format. */
+  output_format: jsonSchemaFormat.nullish(),
   tools: z.array(z.looseObject({})).optional(),
 });
 

@@ -29,6 +29,7 @@ describe('convertMessagesRequestToTurn', () => {
         thinking: { type: 'disabled' },
         effort: undefined,
         stopSequences: [],
+        outputSchema: undefined,
       },
       ignored: [],
     });
@@ -83,6 +84,13 @@ describe('convertMessagesRequestToTurn', () => {
       service_tier: 'auto',
     });
     expect(ignored).toEqual(['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'tools', 'tool_choice']);
+  });
+
+  it('takes the output schema from output_config.format or the beta output_format', () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer' } } };
+    expect(convert({ output_config: { format: { type: 'json_schema', schema } } }).turn.outputSchema).toEqual(schema);
+    expect(convert({ output_format: { type: 'json_schema', schema } }).turn.outputSchema).toEqual(schema);
+    expect(convert({ output_config: { effort: 'low' } }).turn.outputSchema).toBeUndefined();
   });
 
   it('passes stop_sequences to the turn (the proxy applies them)', () => {

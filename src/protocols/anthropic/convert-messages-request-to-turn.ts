@@ -26,8 +26,6 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
     }
   });
   const ignored: string[] = IGNORED_FIELDS.filter((field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0));
-  if (request.output_config?.format != null) ignored.push('output_config.format');
-  if (request.output_format != null) ignored.push('output_format');
   return {
     turn: {
       model,
@@ -37,6 +35,7 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
       thinking: thinkingSetting(request.thinking),
       effort: request.output_config?.effort,
       stopSequences: request.stop_sequences ?? [],
+      outputSchema: (request.output_config?.format ?? request.output_format)?.schema,
     },
     ignored,
   };

@@ -359,12 +359,20 @@ describe('convertOpenAIChatRequestToTurn: request options', () => {
       frequency_penalty: null,
     });
     expect([...ignored].sort()).toEqual(
-      ['metadata', 'parallel_tool_calls', 'response_format', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p', 'user'].sort(),
+      ['metadata', 'parallel_tool_calls', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p', 'user'].sort(),
     );
   });
 
   it('treats temperature 0 as present (only null, false and empty lists are absent)', () => {
     expect(convertMessages(hi, { temperature: 0, tools: [] }).ignored).toEqual(['temperature']);
+  });
+
+  it('turns response_format into the output schema: json_schema as given, json_object as any object, text as none', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
+    expect(convertMessages(hi, { response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } }).turn.outputSchema).toEqual(schema);
+    expect(convertMessages(hi, { response_format: { type: 'json_object' } }).turn.outputSchema).toEqual({ type: 'object' });
+    expect(convertMessages(hi, { response_format: { type: 'text' } }).turn.outputSchema).toBeUndefined();
+    expect(convertMessages(hi).turn.outputSchema).toBeUndefined();
   });
 
   it('does not list response_format {type: "text"} (the default) or the fields it honours', () => {

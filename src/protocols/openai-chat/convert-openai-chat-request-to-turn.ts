@@ -10,10 +10,10 @@ import type { ConversationMessage as MessageParam, Effort, ThinkingSetting, Turn
 import { assertNever, ProxyError } from '../../errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
-/** Accepted, not applied: the CLI cannot pass them upstream (or, for tools and response_format, not yet). */
+/** Accepted, not applied: the CLI cannot pass them upstream (or, for tools, not yet). */
 const IGNORED_FIELDS = [
   'temperature', 'top_p', 'seed', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
-  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call',
+ 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call',
   'user', 'safety_identifier', 'metadata', 'store', 'service_tier', 'prediction', 'modalities', 'audio',
   'web_search_options', 'verbosity', 'prompt_cache_key', 'prompt_cache_retention',
 ] as const;
@@ -52,8 +52,9 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
       thinking: thinking.thinking,
       effort: thinking.effort,
       stopSequences: request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop,
+      outputSchema: outputSchemaFor(request.response_format),
     },
-    ignored: IGNORED_FIELDS.filter((field) => isSet(request[field]) && !(field === 'response_format' && isPlainText(request.response_format))),
+    ignored: IGNORED_FIELDS.filter((field) => isSet(request[field])),
     stream: request.stream === true,
     includeUsage: request.stream_options?.include_usage === true,
   };
@@ -63,8 +64,18 @@ function isSet(value: unknown): boolean {
   return value != null && value !== false && !(Array.isArray(value) && value.length === 0);
 }
 
-function isPlainText(format: unknown): boolean {
-  return (format as { type?: unknown } | null)?.type === 'text';
+function outputSchemaFor(format: ChatCompletionRequest['response_format']): Record<string, unknown> | undefined {
+  switch (format?.type) {
+    case undefined:
+    case 'text':
+      return undefined;
+    case 'json_object':
+      return { type: 'object' };
+    case 'json_schema':
+      return format.json_schema.schema ?? { type: 'object' };
+    default:
+      return assertNever(format, 'response_format');
+  }
 }
 
 function thinkingFor(effort: ChatCompletionRequest['reasoning_effort']): { thinking: ThinkingSetting; effort: Effort | undefined } {

@@ -3,6 +3,8 @@
  * thinking, images, documents), and the request settings the proxy applies (stop sequences, ...).
  * The CLI's only additions are its currentDate reminder on the first user message and cache_control markers.
  */
+import { randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -237,3 +239,84 @@ describe('structured output', () => {
     expect(request!.body.tools[0].input_schema).toEqual({ type: 'object' });
   });
 });
+
+describe('thinking and effort settings reach upstream as asked', () => {
+  const upstreamSettings = (marker: string) => {
+    const [request] = proxy.upstream.modelRequests(marker);
+    return { thinking: request!.body.thinking, effort: request!.body.output_config?.effort };
+  };
+
+  it('sends no thinking when the client did not ask for it', async () => {
+    await anthropic.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-thinking-none' }] });
+    await openai.chat.completions.create({ model: 'haiku', messages: [{ role: 'user', content: 'marker-thinking-none-openai' }] });
+    expect(upstreamSettings('marker-thinking-none').thinking).toEqual({ type: 'disabled' });
+    expect(upstreamSettings('marker-thinking-none-openai').thinking).toEqual({ type: 'disabled' });
+  });
+
+  it('sends an enabled budget on a budget-thinking model, and adaptive thinking with the effort asked', async () => {
+    await anthropic.messages.create({
+      model: 'haiku',
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [{ role: 'user', content: 'marker-thinking-budget' }],
+    });
+    await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 4000,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'medium' },
+      messages: [{ role: 'user', content: 'marker-thinking-adaptive' }],
+    });
+    await openai.chat.completions.create({ model: 'sonnet', reasoning_effort: 'low', messages: [{ role: 'user', content: 'marker-thinking-openai' }] });
+    expect(upstreamSettings('marker-thinking-budget').thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(upstreamSettings('marker-thinking-adaptive')).toEqual({ thinking: { type: 'adaptive' }, effort: 'medium' });
+    expect(upstreamSettings('marker-thinking-openai')).toEqual({ thinking: { type: 'adaptive' }, effort: 'low' });
+  });
+});
+
+describe('image sizes (a CLI limit, documented in docs/limits.md)', () => {
+  it('passes an image up to 500 KB through byte for byte, and the CLI re-encodes a larger one as JPEG', async () => {
+    const small = noisePng(360, 360); // ~390 KB raw
+    const large = noisePng(700, 500); // ~1 MB raw
+    for (const [marker, data] of [['marker-image-small', small], ['marker-image-large', large]] as const) {
+      await anthropic.messages.create({
+        model: 'sonnet',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data } }, { type: 'text', text: marker }] }],
+      });
+    }
+    const image = (marker: string) => proxy.upstream.modelRequests(marker)[0]!.body.messages[0].content.find((block: { type: string }) => block.type === 'image').source;
+    expect(image('marker-image-small')).toEqual({ type: 'base64', media_type: 'image/png', data: small });
+    expect(image('marker-image-large').media_type).toBe('image/jpeg');
+    expect(Buffer.from(image('marker-image-large').data, 'base64').length).toBeLessThanOrEqual(512_000);
+  });
+});
+
+/** A PNG of random pixels (incompressible), base64. */
+function noisePng(width: number, height: number): string {
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y += 1) randomBytes(width * 3).copy(rows, y * (width * 3 + 1) + 1);
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]).toString('base64');
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return ~crc >>> 0;
+}

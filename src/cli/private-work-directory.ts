@@ -16,6 +16,6 @@ export function ensurePrivateWorkDirectory(base = tmpdir()): string {
     throw new Error(`${directory} belongs to another user; set --cwd to a private empty directory`);
   }
   chmodSync(directory, 0o700);
-  // The CLI names transcript folders after the resolved path (e.g. /private/var/... on macOS).
+  // Resolved, so logs and the CLI agree on one path (e.g. /private/var/... on macOS).
   return realpathSync(directory);
 }

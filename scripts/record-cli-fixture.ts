@@ -121,6 +121,8 @@ async function record(name: string, scenario: Scenario): Promise<void> {
       effort: undefined,
       stopSequences: [],
       outputSchema: undefined,
+      tools: [],
+      parallelToolCalls: true,
     };
     // Single-message fixtures: no history to replay, so every step can be written at once.
     const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture' });

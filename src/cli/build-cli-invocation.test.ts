@@ -16,6 +16,8 @@ function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
     effort: undefined,
     stopSequences: [],
     outputSchema: undefined,
+    tools: [],
+    parallelToolCalls: true,
     ...overrides,
   };
 }

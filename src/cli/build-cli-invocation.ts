@@ -5,6 +5,7 @@
  * system prompt, no built-in tools, no settings files, no MCP servers but ours, no session files written.
  */
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { prefixToolNames, TOOL_SERVER_NAME } from '../core/client-tools.ts';
 import { upstreamModelId } from '../core/models.ts';
 import { normalizeConversation } from '../core/normalize-conversation.ts';
 import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../core/turn-request.ts';
@@ -93,6 +94,8 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     ...(request.effort != null ? ['--effort', request.effort] : []),
     // Structured output: the model answers through a StructuredOutput tool with this schema (core/convert-structured-output.ts).
     ...(request.outputSchema != null ? ['--json-schema', JSON.stringify(request.outputSchema)] : []),
+    // Client tools: the CLI asks the proxy before a call runs; the proxy never answers, the turn ends at message_stop.
+    ...(request.tools.length > 0 ? ['--permission-prompt-tool', 'stdio'] : []),
   ];
   return {
     command: settings.claudePath,
@@ -110,7 +113,7 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
  * `assistant` line with its own id. The last user message is sent as is and starts the model call.
  */
 export function buildStdinSteps(request: TurnRequest, newId: () => string): StdinStep[] {
-  const messages = normalizeConversation(request.messages);
+  const messages = prefixToolNames(normalizeConversation(request.messages), request.tools);
   const prompt = messages.at(-1)!;
   const steps: StdinStep[] = [
     // The system prompt travels on stdin: no argv size limit, and a warm process can take it late.
@@ -118,7 +121,12 @@ export function buildStdinSteps(request: TurnRequest, newId: () => string): Stdi
       line: JSON.stringify({
         type: 'control_request',
         request_id: 'init',
-        request: { subtype: 'initialize', systemPrompt: request.system.length > 0 ? [...request.system] : '' },
+        request: {
+          subtype: 'initialize',
+          systemPrompt: request.system.length > 0 ? [...request.system] : '',
+          // The client's tools, served by the proxy over this same stdin/stdout (cli/answer-mcp-message.ts).
+          ...(request.tools.length > 0 ? { sdkMcpServers: [TOOL_SERVER_NAME] } : {}),
+        },
       }),
       awaitsAck: false,
     },

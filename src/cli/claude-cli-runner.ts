@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
+import type { ClientTool } from '../core/turn-request.ts';
+import { answerMcpMessage } from './answer-mcp-message.ts';
 import { buildCliInvocation, type StdinStep } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
 import type { CliRunner, RunOptions } from './cli-runner.ts';
@@ -62,6 +64,11 @@ export class ClaudeCliRunner implements CliRunner {
       const input = new StdinFeeder(child, invocation.stdinSteps);
       input.writeUntilAck();
       for await (const line of guardLines(child.lines(), options.signal, this.settings)) {
+        // The CLI's own requests (MCP messages for the client's tools, permission prompts) are answered here.
+        if (line.startsWith('{"type":"control_request"')) {
+          answerControlRequest(child, line, request.tools);
+          continue;
+        }
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
           if (isResultLine(line)) input.acknowledge();
@@ -102,14 +109,33 @@ class StdinFeeder {
         return;
       }
     }
-    // Cold process: with stdin closed the CLI answers the prompt and exits.
-    this.child.endInput();
+    // stdin stays open: the CLI may still need answers (MCP messages); the process is ended with the turn.
   }
 
   acknowledge(): void {
     this.waiting = false;
     this.writeUntilAck();
   }
+}
+
+/**
+ * MCP messages get their answer; a permission prompt (`can_use_tool`) gets none, on purpose: answering would end
+ * the model's stream before its parallel tool calls arrive (measured), and the turn ends at message_stop anyway.
+ */
+function answerControlRequest(child: ClaudeProcess, line: string, tools: readonly ClientTool[]): void {
+  let request: { request_id?: string; request?: { subtype?: string; message?: object } };
+  try {
+    request = JSON.parse(line) as typeof request;
+  } catch {
+    return;
+  }
+  const subtype = request.request?.subtype;
+  if (subtype === 'can_use_tool') return;
+  const response =
+    subtype === 'mcp_message' && request.request?.message != null
+      ? { subtype: 'success', request_id: request.request_id, response: { mcp_response: answerMcpMessage(request.request.message, tools) } }
+      : { subtype: 'error', request_id: request.request_id, error: `claude-cli-proxy does not handle ${subtype ?? 'this request'}` };
+  child.writeLine(JSON.stringify({ type: 'control_response', response }));
 }
 
 function isResultLine(line: string): boolean {

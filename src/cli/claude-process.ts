@@ -70,10 +70,6 @@ export class ClaudeProcess {
     if (this.child.stdin.writable) this.child.stdin.write(`${line}\n`);
   }
 
-  endInput(): void {
-    this.child.stdin.end();
-  }
-
   /** SIGTERM now, SIGKILL if still alive after the grace period; resolves when the process is gone. */
   async terminate(graceMs = KILL_GRACE_MS): Promise<ProcessExit> {
     if (this.hasExited) return this.exited;

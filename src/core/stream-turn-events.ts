@@ -8,7 +8,9 @@ import { parseCliLine } from '../cli/cli-lines.ts';
 import type { CliRunner, RunOptions } from '../cli/cli-runner.ts';
 import { createCliEventState, stepCliEvents } from '../cli/convert-cli-lines-to-anthropic-events.ts';
 import { createStopSequenceState, stepStopSequences } from './apply-stop-sequences.ts';
+import { stripToolNamePrefix } from './client-tools.ts';
 import { createStructuredOutputState, stepStructuredOutput } from './convert-structured-output.ts';
+import { createParallelToolCallState, stepParallelToolCalls } from './limit-parallel-tool-calls.ts';
 import type { TurnRequest } from './turn-request.ts';
 
 export interface StreamTurnOptions extends RunOptions {
@@ -20,15 +22,17 @@ export async function* streamTurnEvents(runner: CliRunner, request: TurnRequest,
   const state = createCliEventState();
   const stops = createStopSequenceState(request.stopSequences);
   const structured = request.outputSchema != null ? createStructuredOutputState() : undefined;
+  const oneToolCall = request.parallelToolCalls ? undefined : createParallelToolCallState();
   for await (const text of runner.run(request, options)) {
     const line = parseCliLine(text);
     if (line.type === 'invalid') options.log.warn({ reason: line.reason, line: line.text.slice(0, 500) }, 'unreadable CLI line');
     else if (line.type === 'unknown') options.log.debug({ line: line.raw }, 'ignored CLI line');
-    for (const event of stepCliEvents(state, line, { nowSeconds: options.now() / 1000 })) {
-      yield* stepStopSequences(stops, structured != null ? stepStructuredOutput(structured, event) : event);
+    for (const cliEvent of stepCliEvents(state, line, { nowSeconds: options.now() / 1000 })) {
+      const event = stripToolNamePrefix(structured != null ? stepStructuredOutput(structured, cliEvent) : cliEvent);
+      for (const limited of oneToolCall != null ? stepParallelToolCalls(oneToolCall, event) : [event]) yield* stepStopSequences(stops, limited);
     }
     // Stopping ends the runner and with it the process. The turn is over at message_stop: waiting for the
     // result line would let the CLI make another model call (e.g. after a tool_use it cannot run).
-    if (stops.stopped || state.phase === 'finished' || state.phase === 'message_done') return;
+    if (stops.stopped || oneToolCall?.stopped === true || state.phase === 'finished' || state.phase === 'message_done') return;
   }
 }

@@ -10,6 +10,14 @@ export interface ConversationMessage {
   content: string | ContentBlockParam[];
 }
 
+/** A tool the client defines and runs itself. */
+export interface ClientTool {
+  name: string;
+  description: string | undefined;
+  /** JSON schema of the input, exactly as the client sent it. */
+  inputSchema: Record<string, unknown>;
+}
+
 export type ThinkingSetting = { type: 'disabled' } | { type: 'enabled'; budgetTokens: number } | { type: 'adaptive' };
 
 export type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
@@ -29,4 +37,8 @@ export interface TurnRequest {
   stopSequences: readonly string[];
   /** JSON schema the answer must follow (structured output), or undefined for free text. */
   outputSchema: Record<string, unknown> | undefined;
+  /** The tools the model may call (already filtered by the client's tool_choice). */
+  tools: readonly ClientTool[];
+  /** False: the turn ends after the model's first tool call. */
+  parallelToolCalls: boolean;
 }

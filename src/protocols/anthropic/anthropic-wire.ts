@@ -42,7 +42,24 @@ export const messagesRequestSchema = z.looseObject({
     .optional(),
   /** The deprecated beta spelling of output_config.format. */
   output_format: jsonSchemaFormat.nullish(),
-  tools: z.array(z.looseObject({})).optional(),
+  tools: z
+    .array(
+      z.looseObject({
+        type: z.string().nullish(),
+        name: z.string().optional(),
+        description: z.string().nullish(),
+        input_schema: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .optional(),
+  tool_choice: z
+    .discriminatedUnion('type', [
+      z.looseObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().nullish() }),
+      z.looseObject({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().nullish() }),
+      z.looseObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().nullish() }),
+      z.looseObject({ type: z.literal('none') }),
+    ])
+    .optional(),
 });
 
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;

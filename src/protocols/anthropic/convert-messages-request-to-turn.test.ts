@@ -30,6 +30,8 @@ describe('convertMessagesRequestToTurn', () => {
         effort: undefined,
         stopSequences: [],
         outputSchema: undefined,
+        tools: [],
+        parallelToolCalls: true,
       },
       ignored: [],
     });
@@ -83,7 +85,56 @@ describe('convertMessagesRequestToTurn', () => {
       tool_choice: { type: 'auto' },
       service_tier: 'auto',
     });
-    expect(ignored).toEqual(['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'tools', 'tool_choice']);
+    expect(ignored).toEqual(['temperature', 'top_p', 'top_k', 'metadata', 'service_tier']);
+  });
+
+  it('turns custom tools into client tools with the schema unchanged; server tools are listed as ignored', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const { turn, ignored } = convert({
+      tools: [
+        { name: 'get_weather', description: 'Weather', input_schema: schema },
+        { type: 'custom', name: 'noop', input_schema: { type: 'object' } },
+        { type: 'web_search_20250305', name: 'web_search' },
+      ],
+    });
+    expect(turn.tools).toEqual([
+      { name: 'get_weather', description: 'Weather', inputSchema: schema },
+      { name: 'noop', description: undefined, inputSchema: { type: 'object' } },
+    ]);
+    expect(ignored).toEqual(['tools.2 (web_search_20250305)']);
+    expect(turn.parallelToolCalls).toBe(true);
+  });
+
+  it('rejects bad tool definitions with a 400 naming the tool', () => {
+    const error = (tools: unknown[]) => {
+      try {
+        convert({ tools });
+      } catch (caught) {
+        return caught as { param?: string; status?: number };
+      }
+      throw new Error('expected an error');
+    };
+    expect(error([{ input_schema: { type: 'object' } }])).toMatchObject({ status: 400, param: 'tools.0.name' });
+    expect(error([{ name: 'a' }])).toMatchObject({ status: 400, param: 'tools.0.input_schema' });
+    expect(error([{ name: 'a', input_schema: { type: 'object' } }, { name: 'a', input_schema: { type: 'object' } }])).toMatchObject({ param: 'tools.1.name' });
+    expect(error([{ name: 'has space', input_schema: { type: 'object' } }])).toMatchObject({ param: 'tools.0.name' });
+    expect(error([{ name: 'a', input_schema: { type: 'string' } }])).toMatchObject({ param: 'tools.0' });
+  });
+
+  it('applies tool_choice as far as the CLI allows', () => {
+    const tools = [
+      { name: 'a', input_schema: { type: 'object' } },
+      { name: 'b', input_schema: { type: 'object' } },
+    ];
+    expect(convert({ tools, tool_choice: { type: 'none' } }).turn.tools).toEqual([]);
+    expect(convert({ tools, tool_choice: { type: 'none' } }).ignored).toEqual([]);
+    const named = convert({ tools, tool_choice: { type: 'tool', name: 'b' } });
+    expect(named.turn.tools.map((tool) => tool.name)).toEqual(['b']);
+    expect(named.ignored).toEqual(['tool_choice']);
+    const any = convert({ tools, tool_choice: { type: 'any', disable_parallel_tool_use: true } });
+    expect(any.turn.tools).toHaveLength(2);
+    expect(any.ignored).toEqual(['tool_choice']);
+    expect(any.turn.parallelToolCalls).toBe(false);
   });
 
   it('takes the output schema from output_config.format or the beta output_format', () => {

@@ -3,13 +3,14 @@
  * PURE. An Anthropic Messages request as the internal TurnRequest, plus the request fields the CLI cannot honour
  * (reported to the client in `x-proxy-ignored`, never silently pretended).
  */
+import { selectTools, validateClientTools } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
-import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
+import type { ClientTool, ConversationMessage, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
 import { ProxyError } from '../../errors.ts';
 import type { MessagesRequest } from './anthropic-wire.ts';
 
 /** Accepted and not applied: the CLI has no way to pass them upstream. */
-const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'tools', 'tool_choice', 'container', 'mcp_servers', 'context_management', 'inference_geo', 'speed'] as const;
+const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'container', 'mcp_servers', 'context_management', 'inference_geo', 'speed'] as const;
 
 export interface ConvertedRequest {
   turn: TurnRequest;
@@ -26,19 +27,43 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
     }
   });
   const ignored: string[] = IGNORED_FIELDS.filter((field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0));
+  const messages = request.messages as unknown as ConversationMessage[];
+  const { tools: definedTools, unsupported } = clientTools(request.tools ?? []);
+  ignored.push(...unsupported);
+  const { tools, choiceIgnored } = selectTools(definedTools, request.tool_choice, messages);
+  if (choiceIgnored) ignored.push('tool_choice');
   return {
     turn: {
       model,
       system: systemTexts(request.system),
-      messages: request.messages as unknown as ConversationMessage[],
+      messages,
       maxTokens: request.max_tokens,
       thinking: thinkingSetting(request.thinking),
       effort: request.output_config?.effort,
       stopSequences: request.stop_sequences ?? [],
       outputSchema: (request.output_config?.format ?? request.output_format)?.schema,
+      tools,
+      parallelToolCalls: request.tool_choice == null || request.tool_choice.type === 'none' || request.tool_choice.disable_parallel_tool_use !== true,
     },
     ignored,
   };
+}
+
+/** Custom tools become client tools; server and versioned tool types (web_search_*, bash_*, ...) cannot run here. */
+function clientTools(tools: NonNullable<MessagesRequest['tools']>): { tools: ClientTool[]; unsupported: string[] } {
+  const converted: ClientTool[] = [];
+  const unsupported: string[] = [];
+  tools.forEach((tool, index) => {
+    if (tool.type != null && tool.type !== 'custom') {
+      unsupported.push(`tools.${index} (${tool.type})`);
+      return;
+    }
+    if (tool.name == null) throw new ProxyError('invalid_request', `tools.${index}.name: Field required`, { param: `tools.${index}.name` });
+    if (tool.input_schema == null) throw new ProxyError('invalid_request', `tools.${index}.input_schema: Field required`, { param: `tools.${index}.input_schema` });
+    converted.push({ name: tool.name, description: tool.description ?? undefined, inputSchema: tool.input_schema });
+  });
+  validateClientTools(converted, (index) => `tools.${index}`);
+  return { tools: converted, unsupported };
 }
 
 function systemTexts(system: MessagesRequest['system']): string[] {

@@ -5,8 +5,9 @@
  * fields the CLI cannot honour are returned in `ignored` for the `x-proxy-ignored` header.
  */
 import type { ContentBlockParam, ImageBlockParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
-import type { ConversationMessage as MessageParam, Effort, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
+import type { ClientTool, ConversationMessage as MessageParam, Effort, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
@@ -43,6 +44,11 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
     if (converted != null) messages.push(converted);
   });
   const thinking = thinkingFor(request.reasoning_effort);
+  const ignored: string[] = IGNORED_FIELDS.filter((field) => isSet(request[field]));
+  const choice = toolChoice(request.tool_choice);
+  if (choice === 'unsupported') ignored.push('tool_choice');
+  const { tools, choiceIgnored } = selectTools(clientTools(request.tools ?? []), choice === 'unsupported' ? undefined : choice, messages);
+  if (choiceIgnored) ignored.push('tool_choice');
   return {
     turn: {
       model,
@@ -53,8 +59,10 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
       effort: thinking.effort,
       stopSequences: request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop,
       outputSchema: outputSchemaFor(request.response_format),
+      tools,
+      parallelToolCalls: request.parallel_tool_calls !== false,
     },
-    ignored: IGNORED_FIELDS.filter((field) => isSet(request[field])),
+    ignored,
     stream: request.stream === true,
     includeUsage: request.stream_options?.include_usage === true,
   };
@@ -62,6 +70,29 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
 
 function isSet(value: unknown): boolean {
   return value != null && value !== false && !(Array.isArray(value) && value.length === 0);
+}
+
+function clientTools(tools: NonNullable<ChatCompletionRequest['tools']>): ClientTool[] {
+  const converted = tools.map((tool, index): ClientTool => {
+    if (tool.type !== 'function' || tool.function == null) {
+      throw new ProxyError('invalid_request', `tools.${index}.type: only function tools are supported, got "${tool.type}"`, { param: `tools.${index}.type` });
+    }
+    const { name, description, parameters } = tool.function;
+    // OpenAI allows a function without parameters; the model then sees an empty object schema.
+    return { name, description: description ?? undefined, inputSchema: parameters ?? { type: 'object', properties: {} } };
+  });
+  validateClientTools(converted, (index) => `tools.${index}.function`);
+  return converted;
+}
+
+function toolChoice(choice: ChatCompletionRequest['tool_choice']): ToolChoice | 'unsupported' | undefined {
+  if (choice == null) return undefined;
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  if (choice.type === 'function' && 'function' in choice) return { type: 'tool', name: (choice.function as { name: string }).name };
+  // allowed_tools and custom choices have no equivalent.
+  return 'unsupported';
 }
 
 function outputSchemaFor(format: ChatCompletionRequest['response_format']): Record<string, unknown> | undefined {

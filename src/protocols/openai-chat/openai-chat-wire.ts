@@ -49,7 +49,24 @@ export const chatCompletionRequestSchema = z.looseObject({
       z.looseObject({ type: z.literal('json_schema'), json_schema: z.looseObject({ name: z.string().optional(), schema: z.record(z.string(), z.unknown()).optional() }) }),
     ])
     .nullish(),
-  tools: z.array(z.looseObject({})).nullish(),
+  tools: z
+    .array(
+      z.looseObject({
+        type: z.string(),
+        function: z
+          .looseObject({ name: z.string(), description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish() })
+          .optional(),
+      }),
+    )
+    .nullish(),
+  tool_choice: z
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+      z.looseObject({ type: z.string() }),
+    ])
+    .nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

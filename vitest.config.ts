@@ -8,6 +8,19 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
+        // The same e2e cases with every request on a cold CLI (WARM_POOL_SIZE=0): both paths must behave alike.
+        test: {
+          name: 'e2e-cold',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          env: { TEST_WARM_POOL_SIZE: '0' },
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts'],

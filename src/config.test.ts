@@ -39,9 +39,21 @@ describe('loadConfig', () => {
       keepAliveIntervalMs: 10_000,
       logLevel: 'info',
       corsOrigins: [],
+      maxConcurrent: 8,
+      queueTimeoutMs: 30_000,
+      warmPoolSize: 2,
+      warmIdleMs: 600_000,
+      warmModel: 'sonnet',
     });
     expect(DEFAULT_PORT).toBe(4523);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the pool and concurrency settings, 0 turning the warm pool off', () => {
+    const config = loadConfig({ ...BASE_ENV, MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '500', WARM_POOL_SIZE: '0', WARM_IDLE_MS: '1000', WARM_MODEL: 'anthropic/claude-sonnet-4-6' });
+    expect(config).toMatchObject({ maxConcurrent: 16, queueTimeoutMs: 500, warmPoolSize: 0, warmIdleMs: 1000, warmModel: 'claude-sonnet-4-6' });
+    expect(() => loadConfig({ ...BASE_ENV, MAX_CONCURRENT: '0' })).toThrow(/MAX_CONCURRENT/);
+    expect(() => loadConfig({ ...BASE_ENV, WARM_MODEL: 'gpt-4o' })).toThrow(/WARM_MODEL/);
   });
 
   it('reads every setting from the environment', () => {

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { resolveModel } from './core/models.ts';
 
 export const DEFAULT_PORT = 4523;
 /** Anthropic's own request limit for Messages and count_tokens. */
@@ -26,6 +27,14 @@ export interface Config {
   keepAliveIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: readonly string[];
+  /** Turns running at once; more wait in a queue. */
+  maxConcurrent: number;
+  queueTimeoutMs: number;
+  /** Idle CLI processes kept ready (0: none, every request starts a CLI). */
+  warmPoolSize: number;
+  warmIdleMs: number;
+  /** The model whose warm process is started at start-up. */
+  warmModel: string;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +72,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   CORS_ORIGINS: listText.optional(),
   CLAUDE_PROXY_CWD: z.string().trim().min(1).optional(),
+  MAX_CONCURRENT: positiveInteger('MAX_CONCURRENT').optional(),
+  QUEUE_TIMEOUT_MS: positiveInteger('QUEUE_TIMEOUT_MS').optional(),
+  WARM_POOL_SIZE: z.string().trim().regex(/^\d+$/, 'WARM_POOL_SIZE must be a whole number (0 turns the pool off)').transform(Number).optional(),
+  WARM_IDLE_MS: positiveInteger('WARM_IDLE_MS').optional(),
+  WARM_MODEL: z.string().trim().min(1).optional(),
 });
 
 export interface CommandLine {
@@ -78,7 +92,8 @@ export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
 Serves the Anthropic Messages API and the OpenAI Chat Completions API from the logged-in Claude Code CLI.
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
-REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD.`;
+REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
+MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -162,7 +177,20 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     keepAliveIntervalMs: settings.KEEPALIVE_INTERVAL_MS ?? 10_000,
     logLevel: settings.LOG_LEVEL ?? 'info',
     corsOrigins: Object.freeze(settings.CORS_ORIGINS ?? []),
+    maxConcurrent: settings.MAX_CONCURRENT ?? 8,
+    queueTimeoutMs: settings.QUEUE_TIMEOUT_MS ?? 30_000,
+    warmPoolSize: settings.WARM_POOL_SIZE ?? 2,
+    warmIdleMs: settings.WARM_IDLE_MS ?? 600_000,
+    warmModel: warmModel(settings.WARM_MODEL),
   });
+}
+
+function warmModel(configured: string | undefined): string {
+  try {
+    return resolveModel(configured ?? 'sonnet');
+  } catch (error) {
+    throw new ConfigError(`WARM_MODEL: ${(error as Error).message}`);
+  }
 }
 
 /** Whether a base URL reaches this proxy's own listening address (any loopback name counts as the same host). */

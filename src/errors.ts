@@ -55,6 +55,14 @@ export class ProxyError extends Error {
   }
 }
 
+/** The client went away: the turn stops and nothing is sent. */
+export class ClientDisconnectedError extends Error {
+  override name = 'ClientDisconnectedError';
+  constructor() {
+    super('the client disconnected');
+  }
+}
+
 export function kindForStatus(status: number): ErrorKind {
   switch (status) {
     case 400:

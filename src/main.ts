@@ -43,7 +43,12 @@ const runner = new ClaudeCliRunner({
   environment: process.env,
   requestTimeoutMs: config.requestTimeoutMs,
   streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+  maxConcurrent: config.maxConcurrent,
+  queueTimeoutMs: config.queueTimeoutMs,
+  warmPoolSize: config.warmPoolSize,
+  warmIdleMs: config.warmIdleMs,
 });
+if (probe.error == null) runner.prewarm(config.warmModel);
 const app = await createApp({ config, runner, cliStatus, now: Date.now });
 
 try {

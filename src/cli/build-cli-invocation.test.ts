@@ -74,9 +74,16 @@ describe('buildCliInvocation arguments', () => {
     expect(args).not.toContain(otherFlag);
   });
 
-  it('passes --effort only when set', () => {
-    expect(build().args).not.toContain('--effort');
-    expect(flagValue(build(turn({ effort: 'low' })).args, '--effort')).toBe('low');
+  it('keeps max_tokens and effort off argv and env (a warm process takes them late, over stdin)', () => {
+    const invocation = build(turn({ effort: 'low', maxTokens: 1234 }));
+    expect(invocation.args).not.toContain('--effort');
+    expect(invocation.env).not.toHaveProperty('CLAUDE_CODE_MAX_OUTPUT_TOKENS');
+    expect(JSON.parse(invocation.stdinLines[0]!)).toEqual({
+      type: 'control_request',
+      request_id: 'settings',
+      request: { subtype: 'apply_flag_settings', settings: { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '1234', CLAUDE_CODE_EFFORT_LEVEL: 'low' } } },
+    });
+    expect(JSON.parse(build().stdinLines[0]!).request.subtype).toBe('initialize');
   });
 
   it('never puts the prompt or the system prompt in argv', () => {
@@ -230,9 +237,59 @@ describe('buildCliInvocation environment', () => {
     expect(env.CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP).toBe('0');
   });
 
-  it("sets CLAUDE_CODE_MAX_OUTPUT_TOKENS from the request's max_tokens", () => {
-    expect(build(turn({ maxTokens: 1234 })).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('1234');
-    expect(build(turn({ maxTokens: 1234 }), { environment: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '99' } }).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('1234');
+  it("leaves the operator's CLAUDE_CODE_MAX_OUTPUT_TOKENS in place (the request's max_tokens overrides it late)", () => {
+    expect(build(turn(), { environment: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '99' } }).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('99');
     expect(build().env).not.toHaveProperty('CLAUDE_CODE_MAX_OUTPUT_TOKENS');
+  });
+});
+
+describe('buildCliInvocation client tools', () => {
+  const tools = [{ name: 'lookup', description: 'Look up', inputSchema: { type: 'object', properties: { q: { type: 'number' } } } }];
+  const history: MessageParam[] = [
+    { role: 'user', content: 'q1' },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'checking' },
+        { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 1 } },
+        { type: 'tool_use', id: 'toolu_2', name: 'not_defined', input: {} },
+      ],
+    },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'found', is_error: false }, { type: 'tool_result', tool_use_id: 'toolu_2', content: 'no', is_error: true }] },
+  ];
+
+  it('asks the proxy for permission over stdio and declares the SDK MCP server "t" when there are tools', () => {
+    const { args, stdinLines } = build(turn({ tools }));
+    expect(flagValue(args, '--permission-prompt-tool')).toBe('stdio');
+    const first = JSON.parse(stdinLines[0]!) as { request: { subtype: string; sdkMcpServers?: unknown } };
+    expect(first.request.subtype).toBe('initialize');
+    expect(first.request.sdkMcpServers).toEqual(['t']);
+    // The tools themselves are served over MCP, never on the command line.
+    expect(args.join(' ')).not.toContain('lookup');
+    expect(flagValue(args, '--tools')).toBe('');
+    expect(args).toContain('--strict-mcp-config');
+  });
+
+  it('has neither without tools', () => {
+    const { args, stdinLines } = build();
+    expect(args).not.toContain('--permission-prompt-tool');
+    expect(JSON.parse(stdinLines[0]!).request).not.toHaveProperty('sdkMcpServers');
+  });
+
+  it('replays assistant calls of defined tools under the name the model saw, and leaves the rest verbatim', () => {
+    const lines = build(turn({ tools, messages: history })).stdinLines.map((line) => JSON.parse(line));
+    const assistant = lines.find((line) => line.type === 'assistant');
+    expect(assistant.message.content).toEqual([
+      { type: 'text', text: 'checking' },
+      { type: 'tool_use', id: 'toolu_1', name: 'mcp__t__lookup', input: { q: 1 } },
+      { type: 'tool_use', id: 'toolu_2', name: 'not_defined', input: {} },
+    ]);
+    // Tool results go back exactly, is_error included.
+    expect(lines.at(-1).message.content).toEqual(history[2]!.content);
+  });
+
+  it('does not rename history tool calls when the request has no tools', () => {
+    const lines = build(turn({ messages: history })).stdinLines.map((line) => JSON.parse(line));
+    expect(lines.find((line) => line.type === 'assistant').message.content).toEqual(history[1]!.content);
   });
 });

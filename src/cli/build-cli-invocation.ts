@@ -76,7 +76,6 @@ export function buildCliEnvironment(environment: Record<string, string | undefin
 
 export function buildCliInvocation(request: TurnRequest, settings: InvocationSettings): CliInvocation {
   const env = buildCliEnvironment(settings.environment);
-  if (request.maxTokens != null) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   const args = [
     '-p',
     '--input-format', 'stream-json',
@@ -91,7 +90,6 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     '--no-session-persistence',
     '--model', request.model,
     ...thinkingArguments(request.thinking),
-    ...(request.effort != null ? ['--effort', request.effort] : []),
     // Structured output: the model answers through a StructuredOutput tool with this schema (core/convert-structured-output.ts).
     ...(request.outputSchema != null ? ['--json-schema', JSON.stringify(request.outputSchema)] : []),
     // Client tools: the CLI asks the proxy before a call runs; the proxy never answers, the turn ends at message_stop.
@@ -115,7 +113,17 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
 export function buildStdinSteps(request: TurnRequest, newId: () => string): StdinStep[] {
   const messages = prefixToolNames(normalizeConversation(request.messages), request.tools);
   const prompt = messages.at(-1)!;
-  const steps: StdinStep[] = [
+  const steps: StdinStep[] = [];
+  // Per-request settings a waiting process can still take (measured on 2.1.197): keeping them off argv and env lets
+  // one warm process serve any max_tokens and effort. Thinking and the model are read at start-up: spawn settings.
+  const late = lateEnvironment(request);
+  if (late != null) {
+    steps.push({
+      line: JSON.stringify({ type: 'control_request', request_id: 'settings', request: { subtype: 'apply_flag_settings', settings: { env: late } } }),
+      awaitsAck: false,
+    });
+  }
+  steps.push(
     // The system prompt travels on stdin: no argv size limit, and a warm process can take it late.
     {
       line: JSON.stringify({
@@ -130,11 +138,18 @@ export function buildStdinSteps(request: TurnRequest, newId: () => string): Stdi
       }),
       awaitsAck: false,
     },
-  ];
+  );
   const model = upstreamModelId(request.model);
   for (const message of messages.slice(0, -1)) steps.push(replayStep(message, model, newId));
   steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(prompt.content) } }), awaitsAck: false });
   return steps;
+}
+
+function lateEnvironment(request: TurnRequest): Record<string, string> | undefined {
+  const env: Record<string, string> = {};
+  if (request.maxTokens != null) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
+  if (request.effort != null) env.CLAUDE_CODE_EFFORT_LEVEL = request.effort;
+  return Object.keys(env).length > 0 ? env : undefined;
 }
 
 /** U+200B ZERO WIDTH SPACE: invisible, and enough to keep the CLI from reading the text as a slash command. */

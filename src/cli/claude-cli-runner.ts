@@ -1,17 +1,20 @@
 /**
  * @module
- * Runs turns on cold `claude` processes: spawns, replays the conversation on stdin, relays stdout lines under a
- * request timeout and an idle watchdog, and always ends the process (disconnect, timeout, crash).
+ * Runs turns on `claude` processes, warm (started ahead, see warm-pool.ts) or cold: replays the conversation on
+ * stdin, relays stdout lines under a request timeout and an idle watchdog, and always ends the process
+ * (disconnect, timeout, crash). At most MAX_CONCURRENT turns run at once; the rest queue (concurrency-gate.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { ProxyError } from '../errors.ts';
+import { ClientDisconnectedError, ProxyError } from '../errors.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
 import type { ClientTool } from '../core/turn-request.ts';
 import { answerMcpMessage } from './answer-mcp-message.ts';
 import { buildCliInvocation, type StdinStep } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
-import type { CliRunner, RunOptions } from './cli-runner.ts';
+import type { CliRunner, RunnerStats, RunOptions } from './cli-runner.ts';
+import { ConcurrencyGate } from './concurrency-gate.ts';
 import { mapCliExitError } from './map-cli-error.ts';
+import { WarmPool } from './warm-pool.ts';
 
 export interface ClaudeCliRunnerSettings {
   claudePath: string;
@@ -20,42 +23,84 @@ export interface ClaudeCliRunnerSettings {
   environment: Record<string, string | undefined>;
   requestTimeoutMs: number;
   streamIdleTimeoutMs: number;
+  maxConcurrent: number;
+  queueTimeoutMs: number;
+  warmPoolSize: number;
+  warmIdleMs: number;
 }
+
 
 /** How long a starting CLI may take to print its first line (it prints `system/init` before calling upstream). */
 const STARTUP_ALLOWANCE_MS = 30_000;
 
-export class ClientDisconnectedError extends Error {
-  override name = 'ClientDisconnectedError';
-  constructor() {
-    super('the client disconnected');
-  }
-}
-
 export class ClaudeCliRunner implements CliRunner {
+  /** Processes serving a turn (warm ones waiting in the pool are not counted). */
   private readonly live = new Set<ClaudeProcess>();
+  private readonly gate: ConcurrencyGate;
+  private readonly pool: WarmPool;
 
-  constructor(private readonly settings: ClaudeCliRunnerSettings) {}
+  constructor(private readonly settings: ClaudeCliRunnerSettings) {
+    this.gate = new ConcurrencyGate(settings.maxConcurrent, settings.queueTimeoutMs);
+    this.pool = new WarmPool(settings.warmPoolSize, settings.warmIdleMs);
+  }
 
   activeCount(): number {
     return this.live.size;
   }
 
-  async shutdown(): Promise<void> {
-    await Promise.all([...this.live].map((child) => child.terminate()));
+  stats(): RunnerStats {
+    return {
+      inUse: this.gate.inUse,
+      queued: this.gate.queued,
+      maxConcurrent: this.settings.maxConcurrent,
+      warm: { size: this.pool.capacity, idle: this.pool.idleCount },
+    };
   }
 
-  async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
-    if (options.signal.aborted) throw new ClientDisconnectedError();
-    const invocation = buildCliInvocation(request, {
+  /** Pids of the idle warm processes (tests tell them from leaked ones). */
+  warmPids(): number[] {
+    return this.pool.idlePids();
+  }
+
+  /** Starts a warm process for the most common request: this model, defaults for everything else. */
+  prewarm(model: string): void {
+    const invocation = this.invocationFor({
+      model,
+      system: [],
+      messages: [{ role: 'user', content: 'prewarm' }],
+      maxTokens: undefined,
+      thinking: { type: 'disabled' },
+      effort: undefined,
+      stopSequences: [],
+      outputSchema: undefined,
+      tools: [],
+      parallelToolCalls: true,
+    });
+    this.pool.fill(invocation);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([this.pool.shutdown(), ...[...this.live].map((child) => child.terminate())]);
+  }
+
+  private invocationFor(request: TurnRequest) {
+    return buildCliInvocation(request, {
       claudePath: this.settings.claudePath,
       cwd: this.settings.cwd,
       environment: this.settings.environment,
       newId: randomUUID,
     });
-    const child = new ClaudeProcess(invocation);
+  }
+
+  async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
+    if (options.signal.aborted) throw new ClientDisconnectedError();
+    // Invalid requests fail here, before they take a slot or a process.
+    const invocation = this.invocationFor(request);
+    const release = await this.gate.acquire(options.signal);
+    const warm = this.pool.take(invocation);
+    const child = warm ?? new ClaudeProcess(invocation);
     this.live.add(child);
-    options.log.debug({ pid: child.pid, model: request.model, messages: request.messages.length }, 'claude started');
+    options.log.debug({ pid: child.pid, warm: warm != null, model: request.model, messages: request.messages.length }, 'claude turn started');
     void child.exited.then((exit) => {
       this.live.delete(child);
       options.log.debug({ pid: child.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
@@ -81,6 +126,9 @@ export class ClaudeCliRunner implements CliRunner {
     } finally {
       // The consumer has what it needs (or gave up): nothing more is wanted from this process.
       void child.terminate();
+      release();
+      // The next request with these settings finds a warm process.
+      this.pool.fill(invocation);
     }
   }
 }

@@ -23,7 +23,7 @@ export class ClaudeProcess {
   private stderrTail = '';
   private hasExited = false;
 
-  constructor(invocation: CliInvocation) {
+  constructor(invocation: Pick<CliInvocation, 'command' | 'args' | 'env' | 'cwd'>) {
     this.child = spawn(invocation.command, invocation.args, {
       cwd: invocation.cwd,
       env: invocation.env,

@@ -18,8 +18,18 @@ export interface CliRunner {
    * any error); stopping ends the process. Throws ProxyError on timeouts, stalls, and a CLI that ends without result.
    */
   run(request: TurnRequest, options: RunOptions): AsyncIterable<string>;
-  /** CLI processes alive now. */
+  /** CLI processes serving a turn now. */
   activeCount(): number;
+  /** Slots, queue and warm pool, for /health. */
+  stats(): RunnerStats;
   /** Kills every process still running (server shutdown). */
   shutdown(): Promise<void>;
+}
+
+export interface RunnerStats {
+  /** Turns running now. */
+  inUse: number;
+  queued: number;
+  maxConcurrent: number;
+  warm: { size: number; idle: number };
 }

@@ -3,8 +3,7 @@
  * The single error handler: any failure becomes a ProxyError, rendered in the shape of the caller's protocol.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ClientDisconnectedError } from '../cli/claude-cli-runner.ts';
-import { kindForStatus, ProxyError } from '../errors.ts';
+import { ClientDisconnectedError, kindForStatus, ProxyError } from '../errors.ts';
 import { formatAnthropicError } from '../protocols/anthropic/format-anthropic-error.ts';
 import { formatOpenAIError } from '../protocols/openai-chat/format-openai-error.ts';
 import { protocolOfRequest, type Protocol } from './protocol-of-request.ts';

@@ -4,8 +4,7 @@
  * when the turn fails after the stream started (before that, the error propagates and becomes an HTTP status).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientDisconnectedError } from '../cli/claude-cli-runner.ts';
-import type { ProxyError } from '../errors.ts';
+import { ClientDisconnectedError, type ProxyError } from '../errors.ts';
 import { toProxyError } from './render-error.ts';
 import { SseStream, type SseFrame } from './sse-stream.ts';
 

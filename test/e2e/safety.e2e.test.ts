@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliProcessesWithHome } from '../support/cli-processes.ts';
+import { busyCliProcesses } from '../support/cli-processes.ts';
 import { textReply } from '../support/fake-upstream.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
@@ -34,7 +34,7 @@ describe('the host is safe from the model', () => {
     });
     const message = await client.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-tools please run it' }] });
     expect(message.stop_reason).toBe('tool_use');
-    await expect.poll(() => cliProcessesWithHome(proxy.home)).toEqual([]);
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
     expect(existsSync(bashMarker)).toBe(false);
     expect(existsSync(writeMarker)).toBe(false);
     const requests = proxy.upstream.modelRequests('marker-tools');
@@ -82,10 +82,10 @@ describe('no claude process outlives its request', () => {
     const stream = client.messages.stream({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-abort-stream' }] });
     const ended = stream.finalMessage().catch((error: unknown) => error);
     await new Promise<void>((resolve) => stream.once('text', () => resolve()));
-    expect(cliProcessesWithHome(proxy.home).length).toBeGreaterThan(0);
+    expect(busyCliProcesses(proxy).length).toBeGreaterThan(0);
     stream.abort();
     expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
-    await expect.poll(() => cliProcessesWithHome(proxy.home), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => busyCliProcesses(proxy), { timeout: 5000 }).toEqual([]);
     expect(proxy.runner.activeCount()).toBe(0);
   });
 
@@ -96,7 +96,7 @@ describe('no claude process outlives its request', () => {
     await expect.poll(() => proxy.upstream.modelRequests('marker-abort-wait').length).toBe(1);
     controller.abort();
     await expect(pending).rejects.toThrow();
-    await expect.poll(() => cliProcessesWithHome(proxy.home), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => busyCliProcesses(proxy), { timeout: 5000 }).toEqual([]);
   });
 
   it('kills the CLI and answers 504 when REQUEST_TIMEOUT_MS passes', async () => {
@@ -105,7 +105,7 @@ describe('no claude process outlives its request', () => {
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain('REQUEST_TIMEOUT_MS');
-    await expect.poll(() => cliProcessesWithHome(proxy.home), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => busyCliProcesses(proxy), { timeout: 5000 }).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliProcessesWithHome } from '../support/cli-processes.ts';
+import { busyCliProcesses } from '../support/cli-processes.ts';
 import { textReply, type FakeBlock } from '../support/fake-upstream.ts';
 import { readSseFrames } from '../support/read-sse.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
@@ -40,7 +40,7 @@ describe('Anthropic tools', () => {
     const requests = proxy.upstream.modelRequests('marker-tool-call');
     expect(requests).toHaveLength(1);
     expect(requests[0]!.body.tools).toEqual([{ name: 'mcp__t__get_weather', description: 'Current weather for a city', input_schema: weatherSchema }]);
-    await expect.poll(() => cliProcessesWithHome(proxy.home)).toEqual([]);
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
   });
 
   it('runs a full loop: parallel calls streamed, results sent back, final answer; one upstream request per turn', async () => {
@@ -158,7 +158,7 @@ describe('OpenAI tools', () => {
     expect(proxy.upstream.modelRequests('marker-run-tools')).toHaveLength(1);
     expect(proxy.upstream.modelRequests('weather-in-Paris')).toHaveLength(1);
     expect(proxy.upstream.modelRequests('weather-in-Rome')).toHaveLength(1);
-    await expect.poll(() => cliProcessesWithHome(proxy.home)).toEqual([]);
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
   });
 
   it('returns one call with parallel_tool_calls false, and rejects non-function tools', async () => {

@@ -19,3 +19,9 @@ export function cliProcessesWithHome(home: string): number[] {
   }
   return pids;
 }
+
+/** CLI processes of a test proxy other than its idle warm ones: a request left them behind. */
+export function busyCliProcesses(proxy: { home: string; runner: { warmPids(): number[] } }): number[] {
+  const warm = new Set(proxy.runner.warmPids());
+  return cliProcessesWithHome(proxy.home).filter((pid) => !warm.has(pid));
+}

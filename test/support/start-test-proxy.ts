@@ -59,14 +59,21 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     ANTHROPIC_API_KEY: 'sk-ant-test-fake-upstream',
     ...options.cliEnvironment,
   };
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
+  // The e2e suite runs twice: with the warm pool (default) and without (project e2e-cold), same cases.
+  const pool = process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
   const runner = new ClaudeCliRunner({
     claudePath: config.claudePath,
     cwd: ensurePrivateWorkDirectory(home),
     environment: cliEnvironment,
     requestTimeoutMs: config.requestTimeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+    maxConcurrent: config.maxConcurrent,
+    queueTimeoutMs: config.queueTimeoutMs,
+    warmPoolSize: config.warmPoolSize,
+    warmIdleMs: config.warmIdleMs,
   });
+  runner.prewarm(config.warmModel);
   const app = await createApp({ config, runner, cliStatus: createCachedCliStatus(config.claudePath, cliEnvironment), now: Date.now });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

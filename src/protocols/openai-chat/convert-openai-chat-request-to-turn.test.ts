@@ -359,7 +359,7 @@ describe('convertOpenAIChatRequestToTurn: request options', () => {
       frequency_penalty: null,
     });
     expect([...ignored].sort()).toEqual(
-      ['metadata', 'parallel_tool_calls', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p', 'user'].sort(),
+      ['metadata', 'seed', 'temperature', 'top_p', 'user'].sort(),
     );
   });
 
@@ -403,5 +403,117 @@ describe('convertOpenAIChatRequestToTurn: request options', () => {
     const converted = convertMessages(hi, fields);
     expect(converted.stream).toBe(stream);
     expect(converted.includeUsage).toBe(includeUsage);
+  });
+});
+
+describe('convertOpenAIChatRequestToTurn: tools', () => {
+  const hi = [{ role: 'user', content: 'Hi' }];
+  const weatherSchema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+  const tools = [
+    { type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: weatherSchema, strict: true } },
+    { type: 'function', function: { name: 'get_time' } },
+  ];
+
+  it('turns function tools into client tools with the parameters unchanged', () => {
+    const { turn } = convertMessages(hi, { tools });
+    expect(turn.tools).toEqual([
+      { name: 'get_weather', description: 'Current weather', inputSchema: weatherSchema },
+      { name: 'get_time', description: undefined, inputSchema: { type: 'object', properties: {} } },
+    ]);
+    expect(turn.parallelToolCalls).toBe(true);
+  });
+
+  it('gives a function without parameters (or with parameters null) an empty object schema', () => {
+    const { turn } = convertMessages(hi, { tools: [{ type: 'function', function: { name: 'f', description: null, parameters: null } }] });
+    expect(turn.tools).toEqual([{ name: 'f', description: undefined, inputSchema: { type: 'object', properties: {} } }]);
+  });
+
+  it('has no tools when none are given', () => {
+    expect(convertMessages(hi).turn.tools).toEqual([]);
+    expect(convertMessages(hi, { tools: [] }).turn.tools).toEqual([]);
+  });
+
+  it.each([
+    ['a custom tool', { type: 'custom', custom: { name: 'free' } }],
+    ['a function tool without function', { type: 'function' }],
+  ])('rejects %s with a 400 on its type', (_case, bad) => {
+    const error = errorOf({ messages: hi, tools: [tools[0], bad] });
+    expect(error.status).toBe(400);
+    expect(error.kind).toBe('invalid_request');
+    expect(error.param).toBe('tools.1.type');
+  });
+
+  it('rejects bad function names, duplicates and non-object parameters with a 400 under tools.N.function', () => {
+    expect(errorOf({ messages: hi, tools: [{ type: 'function', function: { name: 'get weather' } }] }).param).toBe('tools.0.function.name');
+    expect(errorOf({ messages: hi, tools: [tools[1], tools[1]] }).param).toBe('tools.1.function.name');
+    expect(errorOf({ messages: hi, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'string' } } }] }).param).toBe('tools.0.function');
+  });
+
+  it('shows every tool for tool_choice auto and for no tool_choice', () => {
+    expect(convertMessages(hi, { tools, tool_choice: 'auto' }).turn.tools.map((tool) => tool.name)).toEqual(['get_weather', 'get_time']);
+    expect(convertMessages(hi, { tools }).turn.tools.map((tool) => tool.name)).toEqual(['get_weather', 'get_time']);
+  });
+
+  it('hides the tools for tool_choice none', () => {
+    expect(convertMessages(hi, { tools, tool_choice: 'none' }).turn.tools).toEqual([]);
+  });
+
+  it('keeps the tools for tool_choice none when the conversation already has tool calls, and lists tool_choice as ignored', () => {
+    const { turn, ignored } = convertMessages(
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'Sunny' },
+      ],
+      { tools, tool_choice: 'none' },
+    );
+    expect(turn.tools).toHaveLength(2);
+    expect(ignored).toContain('tool_choice');
+  });
+
+  it('keeps every tool for tool_choice required and lists tool_choice as ignored (a call cannot be forced)', () => {
+    const { turn, ignored } = convertMessages(hi, { tools, tool_choice: 'required' });
+    expect(turn.tools).toHaveLength(2);
+    expect(ignored).toContain('tool_choice');
+  });
+
+  it('shows only the named function and lists tool_choice as ignored', () => {
+    const { turn, ignored } = convertMessages(hi, { tools, tool_choice: { type: 'function', function: { name: 'get_time' } } });
+    expect(turn.tools.map((tool) => tool.name)).toEqual(['get_time']);
+    expect(ignored).toContain('tool_choice');
+  });
+
+  it('rejects a named function that is not in tools with a 400 on tool_choice', () => {
+    const error = errorOf({ messages: hi, tools, tool_choice: { type: 'function', function: { name: 'nope' } } });
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('tool_choice');
+  });
+
+  it('keeps every tool for allowed_tools and lists tool_choice as ignored', () => {
+    const { turn, ignored } = convertMessages(hi, {
+      tools,
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'get_time' } }] } },
+    });
+    expect(turn.tools).toHaveLength(2);
+    expect(ignored).toContain('tool_choice');
+  });
+
+  it('ends the turn after the first call for parallel_tool_calls false', () => {
+    expect(convertMessages(hi, { tools, parallel_tool_calls: false }).turn.parallelToolCalls).toBe(false);
+    expect(convertMessages(hi, { tools, parallel_tool_calls: true }).turn.parallelToolCalls).toBe(true);
+    expect(convertMessages(hi, { tools, parallel_tool_calls: null }).turn.parallelToolCalls).toBe(true);
+  });
+
+  it('keeps tool call ids and bare names in the history (the prefix is added when the CLI is invoked)', () => {
+    const { turn } = convertMessages(
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'Sunny' },
+      ],
+      { tools },
+    );
+    expect(turn.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }] });
+    expect(turn.messages[2]).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Sunny' }] });
   });
 });

@@ -11,10 +11,10 @@ import type { ClientTool, ConversationMessage as MessageParam, Effort, ThinkingS
 import { assertNever, ProxyError } from '../../errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
-/** Accepted, not applied: the CLI cannot pass them upstream (or, for tools, not yet). */
+/** Accepted, not applied: the CLI cannot pass them upstream (functions/function_call: deprecated, use tools). */
 const IGNORED_FIELDS = [
   'temperature', 'top_p', 'seed', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
- 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call',
+  'functions', 'function_call',
   'user', 'safety_identifier', 'metadata', 'store', 'service_tier', 'prediction', 'modalities', 'audio',
   'web_search_options', 'verbosity', 'prompt_cache_key', 'prompt_cache_retention',
 ] as const;

@@ -23,6 +23,9 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         ...(cli.loggedIn === false ? { hint: 'run `claude auth login` (or `npx claude auth login` in the proxy folder)' } : {}),
       },
       processes: { active: dependencies.runner.activeCount() },
+      pool: (({ inUse, queued, maxConcurrent, warm }) => ({ in_use: inUse, queued, max_concurrent: maxConcurrent, warm_size: warm.size, warm_idle: warm.idle }))(
+        dependencies.runner.stats(),
+      ),
     };
   });
 }

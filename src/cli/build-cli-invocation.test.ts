@@ -74,16 +74,18 @@ describe('buildCliInvocation arguments', () => {
     expect(args).not.toContain(otherFlag);
   });
 
-  it('keeps max_tokens and effort off argv and env (a warm process takes them late, over stdin)', () => {
+  it('sets max_tokens and effort in the env, and offers the step that sets them late on a warm process', () => {
     const invocation = build(turn({ effort: 'low', maxTokens: 1234 }));
     expect(invocation.args).not.toContain('--effort');
-    expect(invocation.env).not.toHaveProperty('CLAUDE_CODE_MAX_OUTPUT_TOKENS');
-    expect(JSON.parse(invocation.stdinLines[0]!)).toEqual({
+    expect(invocation.env).toMatchObject({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: '1234', CLAUDE_CODE_EFFORT_LEVEL: 'low' });
+    expect(invocation.lateEnv).toEqual({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: '1234', CLAUDE_CODE_EFFORT_LEVEL: 'low' });
+    expect(JSON.parse(invocation.lateEnvStep.line)).toEqual({
       type: 'control_request',
       request_id: 'settings',
       request: { subtype: 'apply_flag_settings', settings: { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '1234', CLAUDE_CODE_EFFORT_LEVEL: 'low' } } },
     });
-    expect(JSON.parse(build().stdinLines[0]!).request.subtype).toBe('initialize');
+    expect(JSON.parse(invocation.stdinLines[0]!).request.subtype).toBe('initialize');
+    expect(build().lateEnv).toEqual({});
   });
 
   it('never puts the prompt or the system prompt in argv', () => {
@@ -237,7 +239,8 @@ describe('buildCliInvocation environment', () => {
     expect(env.CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP).toBe('0');
   });
 
-  it("leaves the operator's CLAUDE_CODE_MAX_OUTPUT_TOKENS in place (the request's max_tokens overrides it late)", () => {
+  it("sets CLAUDE_CODE_MAX_OUTPUT_TOKENS from the request's max_tokens, over the operator's value", () => {
+    expect(build(turn({ maxTokens: 1234 }), { environment: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '99' } }).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('1234');
     expect(build(turn(), { environment: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '99' } }).env.CLAUDE_CODE_MAX_OUTPUT_TOKENS).toBe('99');
     expect(build().env).not.toHaveProperty('CLAUDE_CODE_MAX_OUTPUT_TOKENS');
   });

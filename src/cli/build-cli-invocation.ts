@@ -24,6 +24,12 @@ export interface CliInvocation {
   cwd: string;
   /** Written to stdin in order: the system prompt, the replayed history, the prompt. */
   stdinSteps: StdinStep[];
+  /**
+   * Variables of `env` a waiting process can still take over stdin (max_tokens, effort), and the step that sets
+   * them: a warm process started with other values serves the request after this step (~45 ms, measured).
+   */
+  lateEnv: Record<string, string>;
+  lateEnvStep: StdinStep;
 }
 
 export interface InvocationSettings {
@@ -75,7 +81,8 @@ export function buildCliEnvironment(environment: Record<string, string | undefin
 }
 
 export function buildCliInvocation(request: TurnRequest, settings: InvocationSettings): CliInvocation {
-  const env = buildCliEnvironment(settings.environment);
+  const lateEnv = lateEnvironment(request);
+  const env = { ...buildCliEnvironment(settings.environment), ...lateEnv };
   const args = [
     '-p',
     '--input-format', 'stream-json',
@@ -101,6 +108,11 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     env,
     cwd: settings.cwd,
     stdinSteps: buildStdinSteps(request, settings.newId),
+    lateEnv,
+    lateEnvStep: {
+      line: JSON.stringify({ type: 'control_request', request_id: 'settings', request: { subtype: 'apply_flag_settings', settings: { env: lateEnv } } }),
+      awaitsAck: false,
+    },
   };
 }
 
@@ -114,15 +126,6 @@ export function buildStdinSteps(request: TurnRequest, newId: () => string): Stdi
   const messages = prefixToolNames(normalizeConversation(request.messages), request.tools);
   const prompt = messages.at(-1)!;
   const steps: StdinStep[] = [];
-  // Per-request settings a waiting process can still take (measured on 2.1.197): keeping them off argv and env lets
-  // one warm process serve any max_tokens and effort. Thinking and the model are read at start-up: spawn settings.
-  const late = lateEnvironment(request);
-  if (late != null) {
-    steps.push({
-      line: JSON.stringify({ type: 'control_request', request_id: 'settings', request: { subtype: 'apply_flag_settings', settings: { env: late } } }),
-      awaitsAck: false,
-    });
-  }
   steps.push(
     // The system prompt travels on stdin: no argv size limit, and a warm process can take it late.
     {
@@ -145,11 +148,17 @@ export function buildStdinSteps(request: TurnRequest, newId: () => string): Stdi
   return steps;
 }
 
-function lateEnvironment(request: TurnRequest): Record<string, string> | undefined {
+/**
+ * Per-request settings the CLI reads from its environment, which a waiting process can still take over stdin
+ * (`apply_flag_settings` with env; measured on 2.1.197). The model and thinking are read at start-up only.
+ */
+export const LATE_ENV_VARIABLES = ['CLAUDE_CODE_MAX_OUTPUT_TOKENS', 'CLAUDE_CODE_EFFORT_LEVEL'] as const;
+
+function lateEnvironment(request: TurnRequest): Record<string, string> {
   const env: Record<string, string> = {};
   if (request.maxTokens != null) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   if (request.effort != null) env.CLAUDE_CODE_EFFORT_LEVEL = request.effort;
-  return Object.keys(env).length > 0 ? env : undefined;
+  return env;
 }
 
 /** U+200B ZERO WIDTH SPACE: invisible, and enough to keep the CLI from reading the text as a slash command. */

@@ -62,7 +62,7 @@ export class ClaudeCliRunner implements CliRunner {
     return this.pool.idlePids();
   }
 
-  /** Starts a warm process for the most common request: this model, defaults for everything else. */
+  /** Fills the pool for the most common request: this model, defaults for everything else. */
   prewarm(model: string): void {
     const invocation = this.invocationFor({
       model,
@@ -76,7 +76,7 @@ export class ClaudeCliRunner implements CliRunner {
       tools: [],
       parallelToolCalls: true,
     });
-    this.pool.fill(invocation);
+    for (let count = 0; count < this.settings.warmPoolSize; count += 1) this.pool.fill(invocation);
   }
 
   async shutdown(): Promise<void> {
@@ -97,16 +97,19 @@ export class ClaudeCliRunner implements CliRunner {
     // Invalid requests fail here, before they take a slot or a process.
     const invocation = this.invocationFor(request);
     const release = await this.gate.acquire(options.signal);
+    options.onStarted?.();
     const warm = this.pool.take(invocation);
-    const child = warm ?? new ClaudeProcess(invocation);
+    const child = warm?.process ?? new ClaudeProcess(invocation);
     this.live.add(child);
-    options.log.debug({ pid: child.pid, warm: warm != null, model: request.model, messages: request.messages.length }, 'claude turn started');
+    options.log.debug({ pid: child.pid, warm: warm == null ? 'no' : warm.exact ? 'exact' : 'late settings', model: request.model, messages: request.messages.length }, 'claude turn started');
     void child.exited.then((exit) => {
       this.live.delete(child);
       options.log.debug({ pid: child.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
     });
     try {
-      const input = new StdinFeeder(child, invocation.stdinSteps);
+      // A warm process started with other max_tokens/effort takes this request's values first.
+      const steps = warm != null && !warm.exact ? [invocation.lateEnvStep, ...invocation.stdinSteps] : invocation.stdinSteps;
+      const input = new StdinFeeder(child, steps);
       input.writeUntilAck();
       for await (const line of guardLines(child.lines(), options.signal, this.settings)) {
         // The CLI's own requests (MCP messages for the client's tools, permission prompts) are answered here.

@@ -10,6 +10,8 @@ export interface RunOptions {
   /** Aborted when the client goes away: the process is killed. */
   signal: AbortSignal;
   log: FastifyBaseLogger;
+  /** Called once the turn has a CLI slot (it may first wait in the queue). */
+  onStarted?: () => void;
 }
 
 export interface CliRunner {

@@ -19,12 +19,13 @@ export async function streamSseResponse(
   reply: FastifyReply,
   frames: AsyncIterable<SseFrame[]>,
   protocol: SseProtocol,
-  options: { keepAliveMs: number; now: () => number },
+  options: { keepAliveMs: number; now: () => number; started: () => boolean },
 ): Promise<void> {
   const sse = new SseStream(reply, options.now);
-  // Keep-alives also open the stream: a client waiting on a slow first token sees bytes, not silence.
+  // Keep-alives also open the stream: a client waiting on a slow first token sees bytes, not silence. Not while the
+  // request waits in the queue: a queue timeout must still be able to answer with a real 429 and retry-after.
   const timer = setInterval(() => {
-    if (sse.idleFor() >= options.keepAliveMs) void sse.write(protocol.keepAlive);
+    if (options.started() && sse.idleFor() >= options.keepAliveMs) void sse.write(protocol.keepAlive);
   }, Math.max(10, Math.floor(options.keepAliveMs / 2)));
   try {
     for await (const batch of frames) {

@@ -58,6 +58,24 @@ describe('concurrency limit', () => {
     }
   });
 
+  it('answers a queued streaming request with a real 429 too: no keep-alive commits the stream while it waits', async () => {
+    const proxy = await startTestProxy({ settings: { MAX_CONCURRENT: '1', QUEUE_TIMEOUT_MS: '800', KEEPALIVE_INTERVAL_MS: '100' } });
+    try {
+      proxy.upstream.when('marker-stream-hold', textReply('x', { chunks: Array.from({ length: 40 }, () => '.'), eventGapMs: 100 }));
+      const client = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
+      const holding = client.messages.stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-hold' }] });
+      const held = holding.finalMessage().catch((error: unknown) => error);
+      await new Promise<void>((resolve) => holding.once('text', () => resolve()));
+      const error = await client.messages.stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-queued' }] }).finalMessage().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+      expect((error as InstanceType<typeof Anthropic.APIError>).headers?.get('retry-after')).toBe('1');
+      holding.abort();
+      await held;
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('serves a queued request once a slot frees up within QUEUE_TIMEOUT_MS', async () => {
     const proxy = await startTestProxy({ settings: { MAX_CONCURRENT: '1', QUEUE_TIMEOUT_MS: '20000' } });
     try {

@@ -86,7 +86,7 @@ describe('no claude process outlives its request', () => {
     stream.abort();
     expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
     await expect.poll(() => busyCliProcesses(proxy), { timeout: 5000 }).toEqual([]);
-    expect(proxy.runner.activeCount()).toBe(0);
+    await expect.poll(() => proxy.runner.activeCount()).toBe(0);
   });
 
   it('kills the CLI when the client gives up on a non-streaming request', async () => {

@@ -24,7 +24,8 @@ export function registerAnthropicMessagesRoutes(app: FastifyInstance, dependenci
     const body = parseRequestBody(messagesRequestSchema, request.body);
     const { turn, ignored } = convertMessagesRequestToTurn(body);
     if (ignored.length > 0) void reply.header('x-proxy-ignored', ignored.join(', '));
-    const events = streamTurnEvents(runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now });
+    let started = false;
+    const events = streamTurnEvents(runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now, onStarted: () => (started = true) });
 
     if (body.stream === true) {
       await streamSseResponse(request, reply, toFrames(events), {
@@ -34,7 +35,7 @@ export function registerAnthropicMessagesRoutes(app: FastifyInstance, dependenci
           return [{ event: 'error', data: { type: 'error', error: detail } }];
         },
         endFrames: [],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now });
+      }, { keepAliveMs: config.keepAliveIntervalMs, now, started: () => started });
       return reply;
     }
     const accumulator = createMessageAccumulator();

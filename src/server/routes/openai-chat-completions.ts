@@ -25,7 +25,8 @@ export function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, depend
     const body = parseRequestBody(chatCompletionRequestSchema, request.body);
     const { turn, ignored, stream, includeUsage } = convertOpenAIChatRequestToTurn(body);
     if (ignored.length > 0) void reply.header('x-proxy-ignored', ignored.join(', '));
-    const events: AsyncIterable<RawMessageStreamEvent> = streamTurnEvents(runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now });
+    let started = false;
+    const events: AsyncIterable<RawMessageStreamEvent> = streamTurnEvents(runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now, onStarted: () => (started = true) });
     const id = `chatcmpl-${randomBytes(15).toString('base64url')}`;
     const created = Math.floor(now() / 1000);
 
@@ -34,7 +35,7 @@ export function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, depend
         keepAlive: { comment: 'keep-alive' },
         errorFrames: (error) => [{ data: formatOpenAIError(error) }],
         endFrames: [{ rawData: '[DONE]' }],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now });
+      }, { keepAliveMs: config.keepAliveIntervalMs, now, started: () => started });
       return reply;
     }
     const accumulator = createMessageAccumulator();

@@ -4,7 +4,7 @@
  * Entry point: settings, CLI check, server, signals. The only module with top-level side effects.
  */
 import { readFileSync } from 'node:fs';
-import { ClaudeCliRunner } from './cli/claude-cli-runner.ts';
+import { ClaudeCliRunner, runnerSettings } from './cli/claude-cli-runner.ts';
 import { createCachedCliStatus } from './cli/cached-cli-status.ts';
 import { ensurePrivateWorkDirectory } from './cli/private-work-directory.ts';
 import { ConfigError, loadConfig, parseCommandLine, USAGE, type Config } from './config.ts';
@@ -37,17 +37,7 @@ const config = readConfig();
 const cwd = config.cwd ?? ensurePrivateWorkDirectory();
 const cliStatus = createCachedCliStatus(config.claudePath, process.env);
 const probe = await cliStatus();
-const runner = new ClaudeCliRunner({
-  claudePath: config.claudePath,
-  cwd,
-  environment: process.env,
-  requestTimeoutMs: config.requestTimeoutMs,
-  streamIdleTimeoutMs: config.streamIdleTimeoutMs,
-  maxConcurrent: config.maxConcurrent,
-  queueTimeoutMs: config.queueTimeoutMs,
-  warmPoolSize: config.warmPoolSize,
-  warmIdleMs: config.warmIdleMs,
-});
+const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env));
 if (probe.error == null) runner.prewarm(config.warmModel);
 const app = await createApp({ config, runner, cliStatus, now: Date.now });
 

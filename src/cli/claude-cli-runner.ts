@@ -5,6 +5,7 @@
  * (disconnect, timeout, crash). At most MAX_CONCURRENT turns run at once; the rest queue (concurrency-gate.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.ts';
 import { ClientDisconnectedError, ProxyError } from '../errors.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
 import type { ClientTool } from '../core/turn-request.ts';
@@ -32,6 +33,12 @@ export interface ClaudeCliRunnerSettings {
 
 /** How long a starting CLI may take to print its first line (it prints `system/init` before calling upstream). */
 const STARTUP_ALLOWANCE_MS = 30_000;
+
+/** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
+export function runnerSettings(config: Config, cwd: string, environment: Record<string, string | undefined>): ClaudeCliRunnerSettings {
+  const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs } = config;
+  return { claudePath, cwd, environment, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs };
+}
 
 export class ClaudeCliRunner implements CliRunner {
   /** Processes serving a turn (warm ones waiting in the pool are not counted). */
@@ -97,24 +104,26 @@ export class ClaudeCliRunner implements CliRunner {
     // Invalid requests fail here, before they take a slot or a process.
     const invocation = this.invocationFor(request);
     const release = await this.gate.acquire(options.signal);
-    options.onStarted?.();
-    const warm = this.pool.take(invocation);
-    const child = warm?.process ?? new ClaudeProcess(invocation);
-    this.live.add(child);
-    options.log.debug({ pid: child.pid, warm: warm == null ? 'no' : warm.exact ? 'exact' : 'late settings', model: request.model, messages: request.messages.length }, 'claude turn started');
-    void child.exited.then((exit) => {
-      this.live.delete(child);
-      options.log.debug({ pid: child.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
-    });
+    let child: ClaudeProcess | undefined;
     try {
-      // A warm process started with other max_tokens/effort takes this request's values first.
+      options.onStarted?.();
+      const warm = this.pool.take(invocation);
+      const cli = warm?.process ?? new ClaudeProcess(invocation);
+      child = cli;
+      this.live.add(cli);
+      options.log.debug({ pid: cli.pid, warm: warm == null ? 'no' : warm.exact ? 'exact' : 'late settings', model: request.model, messages: request.messages.length }, 'claude turn started');
+      void cli.exited.then((exit) => {
+        this.live.delete(cli);
+        options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
+      });
+      // A warm cli started with other max_tokens/effort takes this request's values first.
       const steps = warm != null && !warm.exact ? [invocation.lateEnvStep, ...invocation.stdinSteps] : invocation.stdinSteps;
-      const input = new StdinFeeder(child, steps);
+      const input = new StdinFeeder(cli, steps);
       input.writeUntilAck();
-      for await (const line of guardLines(child.lines(), options.signal, this.settings)) {
+      for await (const line of guardLines(cli.lines(), options.signal, this.settings)) {
         // The CLI's own requests (MCP messages for the client's tools, permission prompts) are answered here.
         if (line.startsWith('{"type":"control_request"')) {
-          answerControlRequest(child, line, request.tools);
+          answerControlRequest(cli, line, request.tools);
           continue;
         }
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
@@ -125,12 +134,12 @@ export class ClaudeCliRunner implements CliRunner {
         yield line;
       }
       // stdout ended while the consumer still waited for the result line.
-      throw mapCliExitError(await child.exited, child.stderr, this.settings.claudePath);
+      throw mapCliExitError(await cli.exited, cli.stderr, this.settings.claudePath);
     } finally {
-      // The consumer has what it needs (or gave up): nothing more is wanted from this process.
-      void child.terminate();
+      // The consumer has what it needs (or gave up): nothing more is wanted from this cli.
+      if (child != null) void child.terminate();
       release();
-      // The next request with these settings finds a warm process.
+      // The next request with these settings finds a warm cli.
       this.pool.fill(invocation);
     }
   }

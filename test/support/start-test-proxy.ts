@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ClaudeCliRunner } from '../../src/cli/claude-cli-runner.ts';
+import { ClaudeCliRunner, runnerSettings } from '../../src/cli/claude-cli-runner.ts';
 import { createCachedCliStatus } from '../../src/cli/cached-cli-status.ts';
 import { ensurePrivateWorkDirectory } from '../../src/cli/private-work-directory.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -62,17 +62,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   // The e2e suite runs twice: with the warm pool (default) and without (project e2e-cold), same cases.
   const pool = process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
-  const runner = new ClaudeCliRunner({
-    claudePath: config.claudePath,
-    cwd: ensurePrivateWorkDirectory(home),
-    environment: cliEnvironment,
-    requestTimeoutMs: config.requestTimeoutMs,
-    streamIdleTimeoutMs: config.streamIdleTimeoutMs,
-    maxConcurrent: config.maxConcurrent,
-    queueTimeoutMs: config.queueTimeoutMs,
-    warmPoolSize: config.warmPoolSize,
-    warmIdleMs: config.warmIdleMs,
-  });
+  const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment));
   runner.prewarm(config.warmModel);
   const app = await createApp({ config, runner, cliStatus: createCachedCliStatus(config.claudePath, cliEnvironment), now: Date.now });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -9,6 +9,7 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
   const startedAt = dependencies.now();
   app.get('/health', async (_request, reply) => {
     const cli = await dependencies.cliStatus();
+    const pool = dependencies.runner.stats();
     const ready = cli.error == null && cli.loggedIn === true;
     void reply.status(ready ? 200 : 503);
     return {
@@ -23,9 +24,7 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         ...(cli.loggedIn === false ? { hint: 'run `claude auth login` (or `npx claude auth login` in the proxy folder)' } : {}),
       },
       processes: { active: dependencies.runner.activeCount() },
-      pool: (({ inUse, queued, maxConcurrent, warm }) => ({ in_use: inUse, queued, max_concurrent: maxConcurrent, warm_size: warm.size, warm_idle: warm.idle }))(
-        dependencies.runner.stats(),
-      ),
+      pool: { in_use: pool.inUse, queued: pool.queued, max_concurrent: pool.maxConcurrent, warm_size: pool.warm.size, warm_idle: pool.warm.idle },
     };
   });
 }

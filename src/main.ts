@@ -38,7 +38,8 @@ const cwd = config.cwd ?? ensurePrivateWorkDirectory();
 const cliStatus = createCachedCliStatus(config.claudePath, process.env);
 const probe = await cliStatus();
 const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env));
-if (probe.error == null) runner.prewarm(config.warmModel);
+// Not before a login: the pool fills with each key's first use once requests succeed.
+if (probe.error == null && probe.loggedIn === true) runner.prewarm(config.warmModel);
 const app = await createApp({ config, runner, cliStatus, now: Date.now });
 
 try {

@@ -105,6 +105,7 @@ export class ClaudeCliRunner implements CliRunner {
     const invocation = this.invocationFor(request);
     const release = await this.gate.acquire(options.signal);
     let child: ClaudeProcess | undefined;
+    let failed = false;
     try {
       options.onStarted?.();
       const warm = this.pool.take(invocation);
@@ -116,7 +117,7 @@ export class ClaudeCliRunner implements CliRunner {
         this.live.delete(cli);
         options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
       });
-      // A warm cli started with other max_tokens/effort takes this request's values first.
+      // A warm process started with other max_tokens/effort takes this request's values first.
       const steps = warm != null && !warm.exact ? [invocation.lateEnvStep, ...invocation.stdinSteps] : invocation.stdinSteps;
       const input = new StdinFeeder(cli, steps);
       input.writeUntilAck();
@@ -135,12 +136,16 @@ export class ClaudeCliRunner implements CliRunner {
       }
       // stdout ended while the consumer still waited for the result line.
       throw mapCliExitError(await cli.exited, cli.stderr, this.settings.claudePath);
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      // The consumer has what it needs (or gave up): nothing more is wanted from this cli.
+      // The consumer has what it needs (or gave up): nothing more is wanted from this process.
       if (child != null) void child.terminate();
       release();
-      // The next request with these settings finds a warm cli.
-      this.pool.fill(invocation);
+      // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
+      // down, a stall): a replacement would likely fail the same way.
+      if (!failed && !options.signal.aborted) this.pool.fill(invocation);
     }
   }
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { buildCliEnvironment, buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
-import type { TurnRequest } from '../src/core/turn-request.ts';
+import { plainTurnRequest } from '../src/core/turn-request.ts';
 import { FakeUpstream, textReply } from '../test/support/fake-upstream.ts';
 import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../test/support/start-test-proxy.ts';
 
@@ -104,10 +104,7 @@ async function proxyTtft(port: number, messages: object[]): Promise<{ ttft: numb
 
 /** The raw CLI, cold, same flags and upstream: spawn → first text delta on its stdout. */
 async function rawCliTtft(): Promise<number> {
-  const request: TurnRequest = {
-    model: 'sonnet', system: [], messages: [{ role: 'user', content: 'What is the capital of France?' }], maxTokens: 256,
-    thinking: { type: 'disabled' }, effort: undefined, stopSequences: [], outputSchema: undefined, tools: [], parallelToolCalls: true,
-  };
+  const request = plainTurnRequest('sonnet', { messages: [{ role: 'user', content: 'What is the capital of France?' }], maxTokens: 256 });
   const cwd = mkdtempSync(join(tmpdir(), 'claude-proxy-bench-cwd-'));
   const invocation = buildCliInvocation(request, { claudePath: bundledClaudePath(), cwd, environment: cliEnvironment, newId: () => 'bench' });
   const started = performance.now();

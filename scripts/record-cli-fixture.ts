@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
-import type { TurnRequest } from '../src/core/turn-request.ts';
+import { plainTurnRequest, type TurnRequest } from '../src/core/turn-request.ts';
 import { errorReply, FakeUpstream, textReply, type FakeReply } from '../test/support/fake-upstream.ts';
 
 const CLAUDE_PATH = join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
@@ -112,18 +112,12 @@ async function record(name: string, scenario: Scenario): Promise<void> {
     environment.HOME = home;
     environment.ANTHROPIC_BASE_URL = upstreamUrl;
     if (scenario.apiKey !== false) environment.ANTHROPIC_API_KEY = 'sk-test';
-    const request: TurnRequest = {
-      model: 'claude-sonnet-4-6',
+    const request = plainTurnRequest('claude-sonnet-4-6', {
       system: ['You are a fixture.'],
       messages: [{ role: 'user', content: scenario.prompt }],
       maxTokens: 256,
       thinking: scenario.thinking ?? { type: 'disabled' },
-      effort: undefined,
-      stopSequences: [],
-      outputSchema: undefined,
-      tools: [],
-      parallelToolCalls: true,
-    };
+    });
     // Single-message fixtures: no history to replay, so every step can be written at once.
     const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture' });
     const { stdout, code } = await run(invocation.command, invocation.args, invocation.env, cwd, invocation.stdinSteps.map((step) => step.line));

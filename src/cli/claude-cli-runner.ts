@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { ClientDisconnectedError, ProxyError } from '../errors.ts';
-import type { TurnRequest } from '../core/turn-request.ts';
+import { plainTurnRequest, type TurnRequest } from '../core/turn-request.ts';
 import type { ClientTool } from '../core/turn-request.ts';
 import { answerMcpMessage } from './answer-mcp-message.ts';
 import { buildCliInvocation, type StdinStep } from './build-cli-invocation.ts';
@@ -71,18 +71,7 @@ export class ClaudeCliRunner implements CliRunner {
 
   /** Fills the pool for the most common request: this model, defaults for everything else. */
   prewarm(model: string): void {
-    const invocation = this.invocationFor({
-      model,
-      system: [],
-      messages: [{ role: 'user', content: 'prewarm' }],
-      maxTokens: undefined,
-      thinking: { type: 'disabled' },
-      effort: undefined,
-      stopSequences: [],
-      outputSchema: undefined,
-      tools: [],
-      parallelToolCalls: true,
-    });
+    const invocation = this.invocationFor(plainTurnRequest(model));
     for (let count = 0; count < this.settings.warmPoolSize; count += 1) this.pool.fill(invocation);
   }
 

@@ -42,3 +42,20 @@ export interface TurnRequest {
   /** False: the turn ends after the model's first tool call. */
   parallelToolCalls: boolean;
 }
+
+/** A one-message turn with every setting at its default (pre-warming, benchmarks, fixture recording). */
+export function plainTurnRequest(model: string, overrides: Partial<TurnRequest> = {}): TurnRequest {
+  return {
+    model,
+    system: [],
+    messages: [{ role: 'user', content: 'hello' }],
+    maxTokens: undefined,
+    thinking: { type: 'disabled' },
+    effort: undefined,
+    stopSequences: [],
+    outputSchema: undefined,
+    tools: [],
+    parallelToolCalls: true,
+    ...overrides,
+  };
+}

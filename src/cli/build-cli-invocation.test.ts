@@ -1,4 +1,4 @@
-import type { ConversationMessage as MessageParam, TurnRequest } from '../core/turn-request.ts';
+import { plainTurnRequest, type ConversationMessage as MessageParam, type TurnRequest } from '../core/turn-request.ts';
 import { describe, expect, it } from 'vitest';
 
 import { buildCliEnvironment, buildCliInvocation, cliUserContent, SLASH_COMMAND_GUARD, type InvocationSettings } from './build-cli-invocation.ts';
@@ -7,19 +7,11 @@ const PROMPT_MARKER = 'PROMPT-MARKER-7f3a';
 const SYSTEM_MARKER = 'SYSTEM-MARKER-91bc';
 
 function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
-  return {
-    model: 'claude-sonnet-4-6',
+  return plainTurnRequest('claude-sonnet-4-6', {
     system: [`You are ${SYSTEM_MARKER}.`, 'Be brief.'],
     messages: [{ role: 'user', content: `hello ${PROMPT_MARKER}` }],
-    maxTokens: undefined,
-    thinking: { type: 'disabled' },
-    effort: undefined,
-    stopSequences: [],
-    outputSchema: undefined,
-    tools: [],
-    parallelToolCalls: true,
     ...overrides,
-  };
+  });
 }
 
 const SETTINGS: InvocationSettings = {

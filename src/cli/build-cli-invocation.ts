@@ -122,7 +122,7 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
  * `shouldQuery: false`, acknowledged by a `result` before anything more is written; each assistant message as an
  * `assistant` line with its own id. The last user message is sent as is and starts the model call.
  */
-export function buildStdinSteps(request: TurnRequest, newId: () => string): StdinStep[] {
+function buildStdinSteps(request: TurnRequest, newId: () => string): StdinStep[] {
   const messages = prefixToolNames(normalizeConversation(request.messages), request.tools);
   const prompt = messages.at(-1)!;
   const steps: StdinStep[] = [];

@@ -30,7 +30,7 @@ export function toProxyError(error: unknown): ProxyError {
   return new ProxyError('api_error', 'internal error in claude-cli-proxy', { cause: error });
 }
 
-export function errorBody(protocol: Protocol, error: ProxyError, requestId: string): object {
+function errorBody(protocol: Protocol, error: ProxyError, requestId: string): object {
   return protocol === 'anthropic' ? formatAnthropicError(error, requestId) : formatOpenAIError(error);
 }
 

@@ -23,6 +23,7 @@ export default tseslint.config(
       'src/cli/map-cli-error.ts',
       'src/cli/build-cli-invocation.ts',
       'src/cli/build-transcript.ts',
+      'src/cli/observe-turn-lines.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

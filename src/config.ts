@@ -35,6 +35,9 @@ export interface Config {
   warmIdleMs: number;
   /** The model whose warm process is started at start-up. */
   warmModel: string;
+  /** Processes kept after a clean turn for the conversation's next turn (0: none). */
+  affinitySize: number;
+  affinityIdleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +80,8 @@ const envSchema = z.object({
   WARM_POOL_SIZE: z.string().trim().regex(/^\d+$/, 'WARM_POOL_SIZE must be a whole number (0 turns the pool off)').transform(Number).optional(),
   WARM_IDLE_MS: positiveInteger('WARM_IDLE_MS').optional(),
   WARM_MODEL: z.string().trim().min(1).optional(),
+  AFFINITY_SIZE: z.string().trim().regex(/^\d+$/, 'AFFINITY_SIZE must be a whole number (0 turns conversation affinity off)').transform(Number).optional(),
+  AFFINITY_IDLE_MS: positiveInteger('AFFINITY_IDLE_MS').optional(),
 });
 
 export interface CommandLine {
@@ -93,7 +98,7 @@ Serves the Anthropic Messages API and the OpenAI Chat Completions API from the l
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
-MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL.`;
+MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -182,6 +187,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     warmPoolSize: settings.WARM_POOL_SIZE ?? 2,
     warmIdleMs: settings.WARM_IDLE_MS ?? 600_000,
     warmModel: warmModel(settings.WARM_MODEL),
+    affinitySize: settings.AFFINITY_SIZE ?? 4,
+    affinityIdleMs: settings.AFFINITY_IDLE_MS ?? 300_000,
   });
 }
 

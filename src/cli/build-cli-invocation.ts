@@ -24,6 +24,8 @@ export interface CliInvocation {
   cwd: string;
   /** Written to stdin in order: the system prompt, the replayed history, the prompt. */
   stdinSteps: StdinStep[];
+  /** The conversation the CLI is given (consecutive same-role messages merged; the client's tool names). */
+  conversation: ConversationMessage[];
   /**
    * Variables of `env` a waiting process can still take over stdin (max_tokens, effort), and the step that sets
    * them: a warm process started with other values serves the request after this step (~45 ms, measured).
@@ -81,6 +83,7 @@ export function buildCliEnvironment(environment: Record<string, string | undefin
 }
 
 export function buildCliInvocation(request: TurnRequest, settings: InvocationSettings): CliInvocation {
+  const conversation = normalizeConversation(request.messages);
   const lateEnv = lateEnvironment(request);
   const env = { ...buildCliEnvironment(settings.environment), ...lateEnv };
   const args = [
@@ -107,7 +110,8 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     args,
     env,
     cwd: settings.cwd,
-    stdinSteps: buildStdinSteps(request, settings.newId),
+    stdinSteps: buildStdinSteps(request, conversation, settings.newId),
+    conversation,
     lateEnv,
     lateEnvStep: {
       line: JSON.stringify({ type: 'control_request', request_id: 'settings', request: { subtype: 'apply_flag_settings', settings: { env: lateEnv } } }),
@@ -122,8 +126,8 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
  * `shouldQuery: false`, acknowledged by a `result` before anything more is written; each assistant message as an
  * `assistant` line with its own id. The last user message is sent as is and starts the model call.
  */
-function buildStdinSteps(request: TurnRequest, newId: () => string): StdinStep[] {
-  const messages = prefixToolNames(normalizeConversation(request.messages), request.tools);
+function buildStdinSteps(request: TurnRequest, conversation: readonly ConversationMessage[], newId: () => string): StdinStep[] {
+  const messages = prefixToolNames(conversation, request.tools);
   const prompt = messages.at(-1)!;
   const steps: StdinStep[] = [];
   steps.push(

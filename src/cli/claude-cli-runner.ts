@@ -1,19 +1,23 @@
 /**
  * @module
- * Runs turns on `claude` processes, warm (started ahead, see warm-pool.ts) or cold: replays the conversation on
- * stdin, relays stdout lines under a request timeout and an idle watchdog, and always ends the process
- * (disconnect, timeout, crash). At most MAX_CONCURRENT turns run at once; the rest queue (concurrency-gate.ts).
+ * Runs turns on `claude` processes: the one that holds the conversation so far (conversation-affinity.ts), a warm
+ * one (started ahead, warm-pool.ts) or a cold one. Replays the conversation on stdin, relays stdout lines under a
+ * request timeout and an idle watchdog, and always ends the process (disconnect, timeout, crash) unless its turn
+ * ended cleanly and it is kept for the next turn. At most MAX_CONCURRENT turns run at once; the rest queue
+ * (concurrency-gate.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { ClientDisconnectedError, ProxyError } from '../errors.ts';
+import { assertNever, ClientDisconnectedError, ProxyError } from '../errors.ts';
 import { plainTurnRequest, type TurnRequest } from '../core/turn-request.ts';
 import type { ClientTool } from '../core/turn-request.ts';
 import { answerMcpMessage } from './answer-mcp-message.ts';
-import { buildCliInvocation, type StdinStep } from './build-cli-invocation.ts';
+import { buildCliInvocation, type CliInvocation, type StdinStep } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
 import type { CliRunner, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
+import { ParkedConversations } from './conversation-affinity.ts';
+import { answerIsContinuable, createTurnObservation, observeTurnLine, resultIsCleanEnd, type TurnObservation } from './observe-turn-lines.ts';
 import { mapCliExitError } from './map-cli-error.ts';
 import { WarmPool } from './warm-pool.ts';
 
@@ -28,16 +32,20 @@ export interface ClaudeCliRunnerSettings {
   queueTimeoutMs: number;
   warmPoolSize: number;
   warmIdleMs: number;
+  affinitySize: number;
+  affinityIdleMs: number;
 }
 
 
 /** How long a starting CLI may take to print its first line (it prints `system/init` before calling upstream). */
 const STARTUP_ALLOWANCE_MS = 30_000;
+/** After message_stop the CLI prints its `result` line at once (measured: under 5 ms); a process that does not is ended. */
+const RESULT_WAIT_MS = 5_000;
 
 /** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
 export function runnerSettings(config: Config, cwd: string, environment: Record<string, string | undefined>): ClaudeCliRunnerSettings {
-  const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs } = config;
-  return { claudePath, cwd, environment, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs };
+  const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs } = config;
+  return { claudePath, cwd, environment, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs };
 }
 
 export class ClaudeCliRunner implements CliRunner {
@@ -45,10 +53,14 @@ export class ClaudeCliRunner implements CliRunner {
   private readonly live = new Set<ClaudeProcess>();
   private readonly gate: ConcurrencyGate;
   private readonly pool: WarmPool;
+  private readonly conversations: ParkedConversations;
+  /** Turns served by a kept process (affinity hits), since start. */
+  private continued = 0;
 
   constructor(private readonly settings: ClaudeCliRunnerSettings) {
     this.gate = new ConcurrencyGate(settings.maxConcurrent, settings.queueTimeoutMs);
     this.pool = new WarmPool(settings.warmPoolSize, settings.warmIdleMs);
+    this.conversations = new ParkedConversations(settings.affinitySize, settings.affinityIdleMs);
   }
 
   activeCount(): number {
@@ -61,12 +73,18 @@ export class ClaudeCliRunner implements CliRunner {
       queued: this.gate.queued,
       maxConcurrent: this.settings.maxConcurrent,
       warm: { size: this.pool.capacity, idle: this.pool.idleCount },
+      affinity: { size: this.conversations.capacity, kept: this.conversations.count, continued: this.continued },
     };
   }
 
-  /** Pids of the idle warm processes (tests tell them from leaked ones). */
+  /** Pids of the idle warm processes. */
   warmPids(): number[] {
     return this.pool.idlePids();
+  }
+
+  /** Pids of the processes kept for a conversation's next turn. */
+  keptPids(): number[] {
+    return this.conversations.pids();
   }
 
   /** Fills the pool for the most common request: this model, defaults for everything else. */
@@ -76,7 +94,7 @@ export class ClaudeCliRunner implements CliRunner {
   }
 
   async shutdown(): Promise<void> {
-    await Promise.all([this.pool.shutdown(), ...[...this.live].map((child) => child.terminate())]);
+    await Promise.all([this.pool.shutdown(), this.conversations.shutdown(), ...[...this.live].map((child) => child.terminate())]);
   }
 
   private invocationFor(request: TurnRequest) {
@@ -94,21 +112,28 @@ export class ClaudeCliRunner implements CliRunner {
     const invocation = this.invocationFor(request);
     const release = await this.gate.acquire(options.signal);
     let child: ClaudeProcess | undefined;
+    let kept: ClaudeProcess | undefined;
     let failed = false;
+    const observation = createTurnObservation();
     try {
       options.onStarted?.();
-      const warm = this.pool.take(invocation);
-      const cli = warm?.process ?? new ClaudeProcess(invocation);
+      kept = this.conversations.take(conversationSettings(invocation, request), invocation.conversation);
+      if (kept != null) this.continued += 1;
+      const warm = kept == null ? this.pool.take(invocation) : undefined;
+      const cli = kept ?? warm?.process ?? new ClaudeProcess(invocation);
       child = cli;
       this.live.add(cli);
-      options.log.debug({ pid: cli.pid, warm: warm == null ? 'no' : warm.exact ? 'exact' : 'late settings', model: request.model, messages: request.messages.length }, 'claude turn started');
-      void cli.exited.then((exit) => {
-        this.live.delete(cli);
-        options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
-      });
-      // A warm process started with other max_tokens/effort takes this request's values first.
-      const steps = warm != null && !warm.exact ? [invocation.lateEnvStep, ...invocation.stdinSteps] : invocation.stdinSteps;
-      const input = new StdinFeeder(cli, steps);
+      options.log.debug(
+        { pid: cli.pid, process: kept != null ? 'kept' : warm == null ? 'cold' : warm.exact ? 'warm' : 'warm, late settings', model: request.model, messages: request.messages.length },
+        'claude turn started',
+      );
+      if (kept == null) {
+        void cli.exited.then((exit) => {
+          this.live.delete(cli);
+          options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
+        });
+      }
+      const input = new StdinFeeder(cli, stepsFor(invocation, kept != null ? 'kept' : warm == null || warm.exact ? 'fresh' : 'late settings'));
       input.writeUntilAck();
       for await (const line of guardLines(cli.lines(), options.signal, this.settings)) {
         // The CLI's own requests (MCP messages for the client's tools, permission prompts) are answered here.
@@ -121,6 +146,7 @@ export class ClaudeCliRunner implements CliRunner {
           if (isResultLine(line)) input.acknowledge();
           continue;
         }
+        observeTurnLine(observation, line);
         yield line;
       }
       // stdout ended while the consumer still waited for the result line.
@@ -129,13 +155,58 @@ export class ClaudeCliRunner implements CliRunner {
       failed = true;
       throw error;
     } finally {
-      // The consumer has what it needs (or gave up): nothing more is wanted from this process.
-      if (child != null) void child.terminate();
+      // The consumer has what it needs (or gave up). The process is ended, or kept when the conversation can go on.
+      if (child != null) {
+        if (!failed && !options.signal.aborted && this.conversations.enabled && answerIsContinuable(observation)) {
+          void this.keepForNextTurn(child, invocation, request, observation);
+        } else {
+          void child.terminate();
+        }
+      }
       release();
       // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
-      // down, a stall): a replacement would likely fail the same way.
-      if (!failed && !options.signal.aborted) this.pool.fill(invocation);
+      // down, a stall): a replacement would likely fail the same way. A kept process took no warm one.
+      if (!failed && !options.signal.aborted && kept == null) this.pool.fill(invocation);
     }
+  }
+
+  /** Reads the turn's `result` line; keeps the process when the model's answer ended cleanly, else ends it. */
+  private async keepForNextTurn(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation): Promise<void> {
+    try {
+      for await (const line of guardLines(child.lines(), AbortSignal.timeout(RESULT_WAIT_MS), this.settings)) {
+        if (line.startsWith('{"type":"control_request"')) {
+          answerControlRequest(child, line, request.tools);
+          continue;
+        }
+        if (!isResultLine(line)) continue;
+        if (!resultIsCleanEnd(line)) break;
+        this.live.delete(child);
+        this.conversations.park(conversationSettings(invocation, request), [...invocation.conversation, { role: 'assistant', content: observation.reply }], child);
+        return;
+      }
+    } catch {
+      // No result in time, or the process died: not kept.
+    }
+    void child.terminate();
+  }
+}
+
+function conversationSettings(invocation: CliInvocation, request: TurnRequest) {
+  return { invocation, system: request.system, tools: request.tools };
+}
+
+/** A kept process has the system prompt and history already: it gets the new user message only. */
+function stepsFor(invocation: CliInvocation, process: 'fresh' | 'late settings' | 'kept'): StdinStep[] {
+  switch (process) {
+    case 'fresh':
+      return invocation.stdinSteps;
+    case 'late settings':
+      // A warm process started with other max_tokens/effort takes this request's values first.
+      return [invocation.lateEnvStep, ...invocation.stdinSteps];
+    case 'kept':
+      return [invocation.stdinSteps.at(-1)!];
+    default:
+      return assertNever(process, 'process kind');
   }
 }
 
@@ -241,6 +312,6 @@ async function* guardLines(
     clearTimeout(idleTimer);
     clearTimeout(requestTimer);
     signal.removeEventListener('abort', onAbort);
-    void lines.return?.();
+    // The reader is not closed: it is the process's only one, and a kept process is read again next turn.
   }
 }

@@ -22,6 +22,7 @@ export class ClaudeProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private stderrTail = '';
   private hasExited = false;
+  private stdoutLines: AsyncIterableIterator<string> | undefined;
 
   constructor(invocation: Pick<CliInvocation, 'command' | 'args' | 'env' | 'cwd'>) {
     this.child = spawn(invocation.command, invocation.args, {
@@ -61,9 +62,13 @@ export class ClaudeProcess {
     return !this.hasExited;
   }
 
-  /** stdout, one line at a time; ends when the process closes stdout. */
+  /**
+   * stdout, one line at a time; ends when the process closes stdout. Always the same reader: a process kept for
+   * the conversation's next turn is read again by that turn, and no line may be lost in between.
+   */
   lines(): AsyncIterableIterator<string> {
-    return createInterface({ input: this.child.stdout, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    this.stdoutLines ??= createInterface({ input: this.child.stdout, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    return this.stdoutLines;
   }
 
   writeLine(line: string): void {

@@ -34,4 +34,6 @@ export interface RunnerStats {
   queued: number;
   maxConcurrent: number;
   warm: { size: number; idle: number };
+  /** Processes kept for a conversation's next turn (conversation affinity). */
+  affinity: { size: number; kept: number; continued: number };
 }

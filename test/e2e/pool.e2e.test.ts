@@ -10,7 +10,7 @@ import { startTestProxy } from '../support/start-test-proxy.ts';
 
 describe('warm pool', () => {
   it('serves a request from a process started ahead of time, then refills the pool', async () => {
-    const proxy = await startTestProxy({ settings: { WARM_POOL_SIZE: '1', WARM_MODEL: 'sonnet' } });
+    const proxy = await startTestProxy({ settings: { WARM_POOL_SIZE: '1', WARM_MODEL: 'sonnet', AFFINITY_SIZE: '0' } });
     try {
       await expect.poll(() => proxy.runner.warmPids().length).toBe(1);
       const [warmPid] = proxy.runner.warmPids();

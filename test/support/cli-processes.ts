@@ -20,8 +20,8 @@ export function cliProcessesWithHome(home: string): number[] {
   return pids;
 }
 
-/** CLI processes of a test proxy other than its idle warm ones: a request left them behind. */
-export function busyCliProcesses(proxy: { home: string; runner: { warmPids(): number[] } }): number[] {
-  const warm = new Set(proxy.runner.warmPids());
-  return cliProcessesWithHome(proxy.home).filter((pid) => !warm.has(pid));
+/** CLI processes of a test proxy other than its idle warm ones and those kept for a conversation: a request left them behind. */
+export function busyCliProcesses(proxy: { home: string; runner: { warmPids(): number[]; keptPids(): number[] } }): number[] {
+  const idle = new Set([...proxy.runner.warmPids(), ...proxy.runner.keptPids()]);
+  return cliProcessesWithHome(proxy.home).filter((pid) => !idle.has(pid));
 }

@@ -59,8 +59,9 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     ANTHROPIC_API_KEY: 'sk-ant-test-fake-upstream',
     ...options.cliEnvironment,
   };
-  // The e2e suite runs twice: with the warm pool (default) and without (project e2e-cold), same cases.
-  const pool = process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
+  // The e2e suite runs twice: with the warm pool and conversation affinity (default), and without either (project
+  // e2e-cold: every turn on a fresh process), same cases.
+  const pool = process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE, AFFINITY_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
   const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment));
   runner.prewarm(config.warmModel);

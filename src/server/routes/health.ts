@@ -24,7 +24,7 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         ...(cli.loggedIn === false ? { hint: 'run `claude auth login` (or `npx claude auth login` in the proxy folder)' } : {}),
       },
       processes: { active: dependencies.runner.activeCount() },
-      pool: { in_use: pool.inUse, queued: pool.queued, max_concurrent: pool.maxConcurrent, warm_size: pool.warm.size, warm_idle: pool.warm.idle },
+      pool: { in_use: pool.inUse, queued: pool.queued, max_concurrent: pool.maxConcurrent, warm_size: pool.warm.size, warm_idle: pool.warm.idle, affinity_size: pool.affinity.size, affinity_kept: pool.affinity.kept, affinity_continued: pool.affinity.continued },
     };
   });
 }

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConversationMessage } from '../core/turn-request.ts';
+import { ClaudeProcess } from './claude-process.ts';
+import { conversationKey, ParkedConversations, type ConversationSettings } from './conversation-affinity.ts';
+
+// `sleep` stands in for the CLI: this module only keeps, hands out and ends processes.
+function sleeper(): ClaudeProcess {
+  return new ClaudeProcess({ command: 'sleep', args: ['60'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: '/' });
+}
+
+const settings: ConversationSettings = { invocation: { command: 'claude', args: ['--model', 'sonnet'], env: { A: '1' }, cwd: '/w' }, system: ['Be brief.'], tools: [] };
+const held: ConversationMessage[] = [
+  { role: 'user', content: 'hi' },
+  { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
+];
+const next: ConversationMessage = { role: 'user', content: 'and then?' };
+
+let conversations: ParkedConversations;
+afterEach(async () => conversations.shutdown());
+
+describe('ParkedConversations', () => {
+  it('hands the process to the request whose conversation is the held one plus a user message, once', () => {
+    conversations = new ParkedConversations(2, 60_000);
+    const process = sleeper();
+    conversations.park(settings, held, process);
+    expect(conversations.take(settings, [...held, next])).toBe(process);
+    expect(conversations.take(settings, [...held, next])).toBeUndefined();
+    void process.terminate();
+  });
+
+  it('hands out nothing when settings, system prompt or history differ', () => {
+    conversations = new ParkedConversations(4, 60_000);
+    conversations.park(settings, held, sleeper());
+    expect(conversations.take({ ...settings, system: ['Be long.'] }, [...held, next])).toBeUndefined();
+    expect(conversations.take({ ...settings, invocation: { ...settings.invocation, env: { A: '2' } } }, [...held, next])).toBeUndefined();
+    expect(conversations.take(settings, [held[0]!, { role: 'assistant', content: 'Hello!' }, next])).toBeUndefined();
+    expect(conversations.take(settings, [...held, { role: 'assistant', content: 'more' }])).toBeUndefined();
+    expect(conversations.count).toBe(1);
+  });
+
+  it('ends the oldest process when full, and every process on shutdown', async () => {
+    conversations = new ParkedConversations(1, 60_000);
+    const first = sleeper();
+    conversations.park(settings, held, first);
+    conversations.park(settings, [{ role: 'user', content: 'other' }, { role: 'assistant', content: 'x' }], sleeper());
+    expect((await first.exited).signal).toBe('SIGTERM');
+    expect(conversations.count).toBe(1);
+    await conversations.shutdown();
+    expect(conversations.pids()).toEqual([]);
+  });
+
+  it('keeps nothing when turned off', async () => {
+    conversations = new ParkedConversations(0, 60_000);
+    const process = sleeper();
+    conversations.park(settings, held, process);
+    expect(conversations.count).toBe(0);
+    expect((await process.exited).signal).toBe('SIGTERM');
+  });
+});
+
+describe('conversationKey', () => {
+  it('treats the forms a client sends back for the same content as equal', () => {
+    const key = conversationKey(settings, held);
+    expect(conversationKey(settings, [held[0]!, { role: 'assistant', content: 'Hello.' }])).toBe(key);
+    expect(conversationKey(settings, [held[0]!, { role: 'assistant', content: [{ text: 'Hello.', citations: null, type: 'text' }] }])).toBe(key);
+    expect(conversationKey({ ...settings, invocation: { ...settings.invocation, env: { A: '1', B: '2' } } }, held)).not.toBe(key);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * @module
+ * Conversation affinity: a CLI process whose turn ended cleanly is kept, keyed by everything the model saw
+ * (spawn settings, system prompt, tools, the whole conversation including its own answer). A request whose
+ * conversation is exactly that plus one new user message takes the process and sends only the new message:
+ * no start-up, no replay. The key compares content, never a client-supplied id, so a client that edits its
+ * history, drops a thinking block or changes a setting simply gets a fresh process. Bounded by count and idle time.
+ */
+import { createHash } from 'node:crypto';
+import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ClientTool, ConversationMessage } from '../core/turn-request.ts';
+import type { CliInvocation } from './build-cli-invocation.ts';
+import type { ClaudeProcess } from './claude-process.ts';
+
+export type ParkableProcess = Pick<ClaudeProcess, 'pid' | 'running' | 'exited' | 'terminate'>;
+
+/** What a turn's model call depended on, apart from the conversation. */
+export interface ConversationSettings {
+  invocation: Pick<CliInvocation, 'command' | 'args' | 'env' | 'cwd'>;
+  system: readonly string[];
+  tools: readonly ClientTool[];
+}
+
+interface Parked<P> {
+  process: P;
+  timer: NodeJS.Timeout;
+}
+
+export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
+  /** Insertion order is parking order: the first entry is the oldest. */
+  private readonly parked = new Map<string, Parked<P>>();
+
+  constructor(
+    private readonly size: number,
+    private readonly idleMs: number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.size > 0;
+  }
+
+  get count(): number {
+    return this.parked.size;
+  }
+
+  get capacity(): number {
+    return this.size;
+  }
+
+  pids(): number[] {
+    return [...this.parked.values()].flatMap((entry) => (entry.process.pid != null ? [entry.process.pid] : []));
+  }
+
+  /** The process that holds `conversation` minus its last (user) message, if one is parked. */
+  take(settings: ConversationSettings, conversation: readonly ConversationMessage[]): P | undefined {
+    if (!this.enabled || conversation.length < 3 || conversation.at(-1)?.role !== 'user' || conversation.at(-2)?.role !== 'assistant') return undefined;
+    const key = conversationKey(settings, conversation.slice(0, -1));
+    const entry = this.parked.get(key);
+    if (entry == null) return undefined;
+    this.forget(key);
+    return entry.process.running ? entry.process : undefined;
+  }
+
+  /** Keeps a process whose CLI now holds `conversation` (ending with its own answer), ending the oldest if full. */
+  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P): void {
+    if (!this.enabled || !process.running) {
+      void process.terminate();
+      return;
+    }
+    const key = conversationKey(settings, conversation);
+    this.end(key);
+    while (this.parked.size >= this.size) this.end(this.parked.keys().next().value!);
+    const timer = setTimeout(() => this.end(key), this.idleMs);
+    timer.unref();
+    this.parked.set(key, { process, timer });
+    void process.exited.then(() => {
+      if (this.parked.get(key)?.process === process) this.forget(key);
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    const entries = [...this.parked.values()];
+    for (const key of [...this.parked.keys()]) this.forget(key);
+    await Promise.all(entries.map((entry) => entry.process.terminate()));
+  }
+
+  private end(key: string): void {
+    const entry = this.parked.get(key);
+    if (entry == null) return;
+    this.forget(key);
+    void entry.process.terminate();
+  }
+
+  private forget(key: string): void {
+    const entry = this.parked.get(key);
+    if (entry == null) return;
+    clearTimeout(entry.timer);
+    this.parked.delete(key);
+  }
+}
+
+/** A digest of everything that shapes the model call: equal keys mean the same upstream request. */
+export function conversationKey(settings: ConversationSettings, conversation: readonly ConversationMessage[]): string {
+  const { command, args, env, cwd } = settings.invocation;
+  const material = canonicalJson([
+    command,
+    args,
+    env,
+    cwd,
+    settings.system,
+    settings.tools,
+    conversation.map((message) => [message.role, canonicalContent(message.content)]),
+  ]);
+  return createHash('sha256').update(material).digest('base64url');
+}
+
+/**
+ * The forms a client may send back for the same content count as one: a string or a text block; a text block
+ * with `citations: null` (as the SDKs return it) or without; keys in any order.
+ */
+function canonicalContent(content: ConversationMessage['content']): unknown[] {
+  const blocks: ContentBlockParam[] = typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+  return blocks.map((block) => {
+    if (block.type !== 'text' || block.citations != null) return block;
+    const { citations: _null, ...rest } = block;
+    return rest;
+  });
+}
+
+/** JSON with object keys sorted, so that key order never tells two equal values apart. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner != null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { answerIsContinuable, createTurnObservation, observeTurnLine, resultIsCleanEnd } from './observe-turn-lines.ts';
+
+function fixture(name: string): string[] {
+  return readFileSync(join(import.meta.dirname, '__fixtures__', `${name}.cli.ndjson`), 'utf8').split('\n').filter((line) => line !== '');
+}
+
+/** The lines the consumer is handed: up to and including message_stop, as streamTurnEvents stops there. */
+function observe(lines: readonly string[]) {
+  const observation = createTurnObservation();
+  const stop = lines.findIndex((line) => line.includes('"type":"message_stop"'));
+  for (const line of lines.slice(0, stop + 1)) observeTurnLine(observation, line);
+  return { observation, result: lines.find((line) => line.startsWith('{"type":"result"'))! };
+}
+
+describe('observeTurnLine', () => {
+  it('records the answer as the CLI recorded it, thinking included, and a clean end', () => {
+    const { observation, result } = observe(fixture('thinking-and-text'));
+    expect(observation.reply).toEqual([
+      { type: 'thinking', thinking: 'The user wants a short answer.', signature: 'c2lnbmF0dXJlLWZpeHR1cmU=' },
+      { type: 'text', text: 'Four.' },
+    ]);
+    expect(answerIsContinuable(observation)).toBe(true);
+    expect(resultIsCleanEnd(result)).toBe(true);
+  });
+
+  it('does not continue after a tool call', () => {
+    const { observation } = observe(fixture('tool-use'));
+    expect(observation.endedAtMessageStop).toBe(true);
+    expect(answerIsContinuable(observation)).toBe(false);
+  });
+
+  it('does not continue when the consumer stopped before message_stop (a stop sequence cut the answer)', () => {
+    const lines = fixture('text');
+    const observation = createTurnObservation();
+    for (const line of lines.slice(0, lines.findIndex((line) => line.startsWith('{"type":"assistant"')) + 1)) observeTurnLine(observation, line);
+    expect(observation.reply).toHaveLength(1);
+    expect(answerIsContinuable(observation)).toBe(false);
+  });
+
+  it('does not continue after an error result or another stop reason', () => {
+    const { result } = observe(fixture('text'));
+    expect(resultIsCleanEnd(result.replace('"stop_reason":"end_turn"', '"stop_reason":"max_tokens"'))).toBe(false);
+    expect(resultIsCleanEnd(fixture('error-500').find((line) => line.startsWith('{"type":"result"'))!)).toBe(false);
+    expect(resultIsCleanEnd('not json')).toBe(false);
+  });
+});

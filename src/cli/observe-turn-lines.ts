@@ -1,0 +1,50 @@
+/**
+ * @module
+ * PURE. What the runner must know about a turn to keep its process for the conversation's next turn
+ * (conversation-affinity.ts): the answer as the CLI itself recorded it (its `assistant` lines), and whether the
+ * turn ended cleanly at message_stop. Cheap prefix checks first: most lines are text deltas and are not parsed here.
+ */
+import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+
+export interface TurnObservation {
+  /** The answer's content blocks, as the CLI will send them upstream in the next turn. */
+  reply: ContentBlockParam[];
+  /** The last line handed to the consumer was message_stop: the consumer did not stop the turn early. */
+  endedAtMessageStop: boolean;
+}
+
+export function createTurnObservation(): TurnObservation {
+  return { reply: [], endedAtMessageStop: false };
+}
+
+export function observeTurnLine(observation: TurnObservation, line: string): void {
+  observation.endedAtMessageStop = line.startsWith('{"type":"stream_event","event":{"type":"message_stop"');
+  if (!line.startsWith('{"type":"assistant"')) return;
+  try {
+    const content = (JSON.parse(line) as { message?: { content?: unknown } }).message?.content;
+    if (Array.isArray(content)) observation.reply.push(...(content as ContentBlockParam[]));
+  } catch {
+    // Not an assistant line after all: leaves the reply as it was.
+  }
+}
+
+/** Blocks a conversation can go on from: no tool call waiting for a result, nothing the CLI itself added. */
+const CONTINUABLE_BLOCKS = new Set<string>(['text', 'thinking', 'redacted_thinking']);
+
+/**
+ * True when the answer leaves the conversation where the next turn can go on from it: the consumer took all of
+ * it and it holds no tool call (the CLI would be waiting on that call, not on the next user message).
+ */
+export function answerIsContinuable(observation: TurnObservation): boolean {
+  return observation.endedAtMessageStop && observation.reply.length > 0 && observation.reply.every((block) => CONTINUABLE_BLOCKS.has(block.type));
+}
+
+/** True when the CLI's `result` line says the model finished (end_turn) without an error. */
+export function resultIsCleanEnd(resultLine: string): boolean {
+  try {
+    const result = JSON.parse(resultLine) as { type?: unknown; subtype?: unknown; is_error?: unknown; stop_reason?: unknown };
+    return result.type === 'result' && result.subtype === 'success' && result.is_error === false && result.stop_reason === 'end_turn';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Conversation affinity: after a clean turn the CLI process is kept; the conversation's next request (its history
+ * plus one new user message) goes to that process, which is sent only the new message. The upstream must see
+ * exactly what a fresh process would have sent.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyCliProcesses, cliProcessesWithHome } from '../support/cli-processes.ts';
+import { textReply, type RecordedRequest } from '../support/fake-upstream.ts';
+import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+
+let proxy: TestProxy;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  proxy = await startTestProxy({ settings: { AFFINITY_SIZE: '2' } });
+  anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
+});
+afterAll(async () => proxy.close());
+
+/** What the model saw; `metadata` names the CLI's session, which differs between processes by design. */
+function modelInput(request: RecordedRequest): unknown {
+  const { metadata: _session, ...rest } = request.body as Record<string, unknown>;
+  return rest;
+}
+
+async function keptAfter<T>(turn: () => Promise<T>, before: readonly number[]): Promise<{ result: T; pid: number }> {
+  const result = await turn();
+  await expect.poll(() => proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toHaveLength(1);
+  return { result, pid: proxy.runner.keptPids().find((pid) => !before.includes(pid))! };
+}
+
+describe('conversation affinity', () => {
+  it('continues on the process that holds the conversation, and the model sees what a fresh process would send', async () => {
+    proxy.upstream.when('marker-aff-one', { kind: 'message', content: [{ type: 'thinking', thinking: 'Short answer.', signature: 'sig-1' }, { type: 'text', text: 'First answer.' }] });
+    proxy.upstream.when('marker-aff-two', textReply('Second answer.'));
+    const base = { model: 'sonnet', max_tokens: 2000, system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } } as const;
+    const history: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-aff-one hello' }];
+
+    const { result: first, pid } = await keptAfter(() => anthropic.messages.create({ ...base, messages: history }), proxy.runner.keptPids());
+    history.push({ role: 'assistant', content: first.content }, { role: 'user', content: 'marker-aff-two and then?' });
+
+    // The kept process serves the next turn and is kept again, now holding the longer conversation.
+    const continuedBefore = proxy.runner.stats().affinity.continued;
+    const second = await anthropic.messages.create({ ...base, messages: history });
+    expect(second.content).toMatchObject([{ type: 'text', text: 'Second answer.' }]);
+    expect(proxy.runner.stats().affinity.continued).toBe(continuedBefore + 1);
+    await expect.poll(() => proxy.runner.keptPids()).toContain(pid);
+
+    // The same request again is not a continuation of anything kept: a fresh process replays the history.
+    await anthropic.messages.create({ ...base, messages: history });
+    expect(proxy.runner.stats().affinity.continued).toBe(continuedBefore + 1);
+    const [continued, fresh] = proxy.upstream.modelRequests('marker-aff-two');
+    expect(continued!.body.messages).toHaveLength(3);
+    expect(continued!.body.messages[1].content).toMatchObject([{ type: 'thinking', signature: 'sig-1' }, { type: 'text', text: 'First answer.' }]);
+    expect(modelInput(continued!)).toEqual(modelInput(fresh!));
+  });
+
+  it('continues an OpenAI Chat Completions conversation sent back as plain strings', async () => {
+    const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    proxy.upstream.when('marker-aff-chat-1', textReply('One.'));
+    proxy.upstream.when('marker-aff-chat-2', textReply('Two.'));
+    proxy.upstream.when('marker-aff-chat-3', textReply('Three.'));
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'system', content: 'Count.' }];
+    const pids: number[] = [];
+    const continuedBefore = proxy.runner.stats().affinity.continued;
+    for (const step of [1, 2, 3]) {
+      messages.push({ role: 'user', content: `marker-aff-chat-${step}` });
+      const before = proxy.runner.keptPids().filter((pid) => !pids.includes(pid));
+      const completion = await openai.chat.completions.create({ model: 'sonnet', messages });
+      messages.push({ role: 'assistant', content: completion.choices[0]!.message.content });
+      await expect.poll(() => proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toHaveLength(1);
+      pids.push(proxy.runner.keptPids().find((pid) => !before.includes(pid))!);
+    }
+    expect(new Set(pids).size).toBe(1);
+    expect(proxy.runner.stats().affinity.continued).toBe(continuedBefore + 2);
+    const third = proxy.upstream.modelRequests('marker-aff-chat-3')[0]!;
+    expect(third.body.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+    expect(third.body.messages[3].content).toEqual([{ type: 'text', text: 'Two.' }]);
+  });
+
+  it('uses a fresh process when the history differs from what the kept process holds', async () => {
+    proxy.upstream.when('marker-aff-edit-1', textReply('Original answer.'));
+    proxy.upstream.when('marker-aff-edit-2', textReply('ok'));
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-aff-edit-1' }];
+    const { pid } = await keptAfter(() => anthropic.messages.create({ model: 'sonnet', max_tokens: 100, messages }), proxy.runner.keptPids());
+    const continuedBefore = proxy.runner.stats().affinity.continued;
+    await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 100,
+      messages: [...messages, { role: 'assistant', content: 'Edited answer.' }, { role: 'user', content: 'marker-aff-edit-2' }],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-aff-edit-2');
+    expect(proxy.runner.stats().affinity.continued).toBe(continuedBefore);
+    expect(request!.body.messages[1].content).toEqual([{ type: 'text', text: 'Edited answer.' }]);
+    // The kept process was not used: it still waits with the original conversation.
+    expect(proxy.runner.keptPids()).toContain(pid);
+  });
+
+  it('keeps no process after a turn that ends in a tool call', async () => {
+    // Earlier turns' processes have settled: kept or ended.
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+    const before = proxy.runner.keptPids();
+    proxy.upstream.when('marker-aff-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_aff', name: 'mcp__t__lookup', input: { q: 'x' } }], stopReason: 'tool_use' });
+    const message = await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 100,
+      tools: [{ name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string' } } } }],
+      messages: [{ role: 'user', content: 'marker-aff-tool' }],
+    });
+    expect(message.stop_reason).toBe('tool_use');
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+    expect(proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toEqual([]);
+  });
+
+  it('ends a kept process after AFFINITY_IDLE_MS and keeps at most AFFINITY_SIZE', async () => {
+    const small = await startTestProxy({ settings: { AFFINITY_SIZE: '1', AFFINITY_IDLE_MS: '1500', WARM_POOL_SIZE: '0' } });
+    try {
+      const client = new Anthropic({ baseURL: small.url, apiKey: 'x', maxRetries: 0 });
+      await client.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'conversation one' }] });
+      await expect.poll(() => small.runner.keptPids()).toHaveLength(1);
+      const [first] = small.runner.keptPids();
+      await client.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'conversation two' }] });
+      // The second conversation's process replaces the first, which is ended.
+      await expect.poll(() => small.runner.keptPids().includes(first!)).toBe(false);
+      expect(small.runner.keptPids()).toHaveLength(1);
+      await expect.poll(() => cliProcessesWithHome(small.home)).not.toContain(first);
+      const health = (await (await fetch(`${small.url}/health`)).json()) as { pool: Record<string, number> };
+      expect(health.pool).toMatchObject({ affinity_size: 1, affinity_kept: 1 });
+      // Idle for longer than AFFINITY_IDLE_MS: ended, nothing left.
+      await expect.poll(() => cliProcessesWithHome(small.home), { timeout: 10_000 }).toEqual([]);
+      expect(small.runner.keptPids()).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       warmPoolSize: 2,
       warmIdleMs: 600_000,
       warmModel: 'sonnet',
+      affinitySize: 4,
+      affinityIdleMs: 300_000,
     });
     expect(DEFAULT_PORT).toBe(4523);
     expect(Object.isFrozen(config)).toBe(true);
@@ -54,6 +56,12 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ maxConcurrent: 16, queueTimeoutMs: 500, warmPoolSize: 0, warmIdleMs: 1000, warmModel: 'claude-sonnet-4-6' });
     expect(() => loadConfig({ ...BASE_ENV, MAX_CONCURRENT: '0' })).toThrow(/MAX_CONCURRENT/);
     expect(() => loadConfig({ ...BASE_ENV, WARM_MODEL: 'gpt-4o' })).toThrow(/WARM_MODEL/);
+  });
+
+  it('reads the conversation affinity settings, 0 turning it off', () => {
+    expect(loadConfig({ ...BASE_ENV, AFFINITY_SIZE: '0', AFFINITY_IDLE_MS: '5000' })).toMatchObject({ affinitySize: 0, affinityIdleMs: 5000 });
+    expect(() => loadConfig({ ...BASE_ENV, AFFINITY_SIZE: '-1' })).toThrow(/AFFINITY_SIZE/);
+    expect(() => loadConfig({ ...BASE_ENV, AFFINITY_IDLE_MS: '0' })).toThrow(/AFFINITY_IDLE_MS/);
   });
 
   it('reads every setting from the environment', () => {

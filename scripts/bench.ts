@@ -74,6 +74,36 @@ const history = [
   { role: 'user', content: 'And of Spain?' },
 ];
 
+/**
+ * Two turns of a new conversation through the proxy, built from its real answers; returns the third turn's
+ * messages (the proxy now keeps the process that holds the first two turns).
+ */
+async function twoTurns(port: number, run: number): Promise<object[]> {
+  const messages: { role: string; content: unknown }[] = [];
+  for (const question of [`Run ${run}: what is the capital of France?`, 'And of Italy?']) {
+    messages.push({ role: 'user', content: question });
+    const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sonnet', max_tokens: 256, messages }),
+    });
+    messages.push({ role: 'assistant', content: ((await response.json()) as { content: unknown }).content });
+  }
+  return [...messages, { role: 'user', content: 'And of Spain?' }];
+}
+
+/** Waits until the conversation's process is kept and the pool is full again. */
+async function keptReady(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { pool: { warm_idle: number; in_use: number; affinity_kept: number } };
+    if (health.pool.affinity_kept >= 1 && health.pool.warm_idle >= 1 && health.pool.in_use === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Request sent → first text delta at the client, through the proxy (raw streaming fetch). */
 async function proxyTtft(port: number, messages: object[]): Promise<{ ttft: number; gaps: number[] }> {
   const started = performance.now();
@@ -149,7 +179,7 @@ function processRssMb(pid: number): number {
 const POOL_PORT = 4601;
 const COLD_PORT = 4602;
 const pooled = await startProxy(POOL_PORT, { WARM_POOL_SIZE: '2', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
-const cold = await startProxy(COLD_PORT, { WARM_POOL_SIZE: '0', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
+const cold = await startProxy(COLD_PORT, { WARM_POOL_SIZE: '0', AFFINITY_SIZE: '0', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
 const results: string[] = [];
 try {
   await warmReady(POOL_PORT);
@@ -161,6 +191,7 @@ try {
   const warmSingle: number[] = [];
   const coldSingle: number[] = [];
   const warmThird: number[] = [];
+  const keptThird: number[] = [];
   const coldThird: number[] = [];
   // Every measurement starts on a quiet machine: no pool refill still starting on the other core.
   for (let run = 0; run < RUNS; run += 1) {
@@ -172,6 +203,9 @@ try {
     coldSingle.push((await proxyTtft(COLD_PORT, [{ role: 'user', content: 'What is the capital of France?' }])).ttft);
     await warmReady(POOL_PORT);
     warmThird.push((await proxyTtft(POOL_PORT, history)).ttft);
+    const conversation = await twoTurns(POOL_PORT, run);
+    await keptReady(POOL_PORT);
+    keptThird.push((await proxyTtft(POOL_PORT, conversation)).ttft);
     await warmReady(POOL_PORT);
     coldThird.push((await proxyTtft(COLD_PORT, history)).ttft);
   }
@@ -181,14 +215,18 @@ try {
     '',
     `Upstream TTFT is ~0 (the fake upstream answers at once), so these are the proxy's and the CLI's own costs. Medians of ${RUNS} alternating runs.`,
     '',
-    '| path | single turn | third turn (5 messages) | vs raw cold CLI (single) |',
-    '|---|---|---|---|',
-    `| raw cold CLI (spawn → first delta, same flags) | ${ms(rawMedian)} | – | 1.00x |`,
-    `| proxy, warm pool (WARM_POOL_SIZE=2) | ${ms(median(warmSingle))} | ${ms(median(warmThird))} | ${(median(warmSingle) / rawMedian).toFixed(2)}x |`,
-    `| proxy, no pool (WARM_POOL_SIZE=0) | ${ms(median(coldSingle))} | ${ms(median(coldThird))} | ${(median(coldSingle) / rawMedian).toFixed(2)}x |`,
+    'Third turn (5 messages): "continued" is the conversation\'s next request after two turns through the proxy',
+    '(conversation affinity: only the new message is sent to the process that holds the conversation); "replayed" is',
+    'a history the proxy has no process for (its earlier messages are replayed over stdin).',
     '',
-    `Warm-path overhead over the upstream's TTFT: ${ms(median(warmSingle))} (single), ${ms(median(warmThird))} (third turn). ` +
-      `Cold path minus raw CLI: ${ms(median(coldSingle) - rawMedian)}.`,
+    '| path | single turn | third turn, continued | third turn, replayed | vs raw cold CLI (single) |',
+    '|---|---|---|---|---|',
+    `| raw cold CLI (spawn → first delta, same flags) | ${ms(rawMedian)} | – | – | 1.00x |`,
+    `| proxy, warm pool + affinity (defaults) | ${ms(median(warmSingle))} | ${ms(median(keptThird))} | ${ms(median(warmThird))} | ${(median(warmSingle) / rawMedian).toFixed(2)}x |`,
+    `| proxy, cold (WARM_POOL_SIZE=0, AFFINITY_SIZE=0) | ${ms(median(coldSingle))} | – | ${ms(median(coldThird))} | ${(median(coldSingle) / rawMedian).toFixed(2)}x |`,
+    '',
+    `Warm-path overhead over the upstream's TTFT: ${ms(median(warmSingle))} (single), ${ms(median(keptThird))} (third turn, continued), ` +
+      `${ms(median(warmThird))} (third turn, replayed). Cold path minus raw CLI: ${ms(median(coldSingle) - rawMedian)}.`,
     '',
   );
 
@@ -214,7 +252,7 @@ try {
 
   console.log('Throughput...');
   upstream.setDefault(textReply('short answer', { chunks: ['short', ' answer'] }));
-  results.push('## Throughput and latency (short streams, warm pool of 2, MAX_CONCURRENT=16)', '', '| concurrency | requests | errors | req/s | p50 | p99 | CLI processes (RSS) during load | proxy RSS |', '|---|---|---|---|---|---|---|---|');
+  results.push('## Throughput and latency (short one-turn streams, warm pool of 2, MAX_CONCURRENT=16)', '', '| concurrency | requests | errors | req/s | p50 | p99 | CLI processes (RSS) during load | proxy RSS |', '|---|---|---|---|---|---|---|---|');
   for (const concurrency of [1, 4, 16]) {
     await warmReady(POOL_PORT);
     const total = concurrency * 4;

@@ -14,6 +14,7 @@ import { registerAnthropicMessagesRoutes } from './routes/anthropic-messages.ts'
 import { registerHealthRoute } from './routes/health.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerOpenAIChatCompletionsRoutes } from './routes/openai-chat-completions.ts';
+import { registerOpenAIResponsesRoutes } from './routes/openai-responses.ts';
 import { createSecurityHook } from './security.ts';
 
 export interface AppDependencies {
@@ -52,6 +53,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
 
   registerAnthropicMessagesRoutes(app, dependencies);
   registerOpenAIChatCompletionsRoutes(app, dependencies);
+  registerOpenAIResponsesRoutes(app, dependencies);
   registerModelRoutes(app);
   registerHealthRoute(app, dependencies);
   app.addHook('onClose', async () => dependencies.runner.shutdown());

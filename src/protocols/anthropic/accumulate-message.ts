@@ -5,6 +5,7 @@
  */
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { assertNever, ProxyError } from '../../errors.ts';
+import { applyUsageDelta } from './apply-usage-delta.ts';
 
 export interface MessageAccumulator {
   message: Message | undefined;
@@ -63,11 +64,7 @@ export function accumulateMessage(state: MessageAccumulator, event: RawMessageSt
       message.stop_reason = event.delta.stop_reason;
       message.stop_sequence = event.delta.stop_sequence ?? null;
       // Cumulative totals: overwrite when present, never add (SDK MessageStream).
-      const usage = event.usage as Partial<Message['usage']>;
-      if (usage.output_tokens != null) message.usage.output_tokens = usage.output_tokens;
-      if (usage.input_tokens != null) message.usage.input_tokens = usage.input_tokens;
-      if (usage.cache_creation_input_tokens != null) message.usage.cache_creation_input_tokens = usage.cache_creation_input_tokens;
-      if (usage.cache_read_input_tokens != null) message.usage.cache_read_input_tokens = usage.cache_read_input_tokens;
+      applyUsageDelta(message.usage, event.usage);
       return;
     }
     case 'message_stop':

@@ -7,6 +7,7 @@
  * include_usage a last chunk has `choices: []` and the usage (and every other chunk `usage: null`).
  */
 import type { RawMessageStreamEvent, Usage } from '@anthropic-ai/sdk/resources/messages';
+import { applyUsageDelta } from '../anthropic/apply-usage-delta.ts';
 import { assertNever } from '../../errors.ts';
 import { convertOpenAIUsage } from './convert-openai-usage.ts';
 import { mapStopReasonToFinishReason } from './map-stop-reason-to-finish-reason.ts';
@@ -68,11 +69,7 @@ export function stepOpenAIChatChunks(state: OpenAIChatStreamState, event: RawMes
       return [];
     case 'message_delta': {
       state.stopReason = event.delta.stop_reason;
-      const usage = event.usage as Partial<Usage>;
-      // Cumulative counters: overwrite when present.
-      for (const key of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const) {
-        if (usage[key] != null) state.usage[key] = usage[key];
-      }
+      applyUsageDelta(state.usage, event.usage);
       return [];
     }
     case 'message_stop':

@@ -4,11 +4,14 @@
  * system prompt; the rest become Anthropic turns (merged later when consecutive, see core/normalize-conversation.ts);
  * fields the CLI cannot honour are returned in `ignored` for the `x-proxy-ignored` header.
  */
-import type { ContentBlockParam, ImageBlockParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
-import type { ClientTool, ConversationMessage as MessageParam, Effort, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
+import type { ClientTool, ConversationMessage as MessageParam, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
+import { imageBlockFromUrl, pdfBlockFromFileData } from '../openai-common/convert-openai-media-to-block.ts';
+import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
+import { parseFunctionArguments } from '../openai-common/parse-function-arguments.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
 /** Accepted, not applied: the CLI cannot pass them upstream (functions/function_call: deprecated, use tools). */
@@ -43,7 +46,7 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
     const converted = convertMessage(message, index);
     if (converted != null) messages.push(converted);
   });
-  const thinking = thinkingFor(request.reasoning_effort);
+  const thinking = mapReasoningEffortToThinking(request.reasoning_effort, 'reasoning_effort');
   const ignored: string[] = IGNORED_FIELDS.filter((field) => isSet(request[field]));
   const choice = toolChoice(request.tool_choice);
   if (choice === 'unsupported') ignored.push('tool_choice');
@@ -109,24 +112,6 @@ function outputSchemaFor(format: ChatCompletionRequest['response_format']): Reco
   }
 }
 
-function thinkingFor(effort: ChatCompletionRequest['reasoning_effort']): { thinking: ThinkingSetting; effort: Effort | undefined } {
-  switch (effort) {
-    case undefined:
-    case null:
-    case 'none':
-      return { thinking: { type: 'disabled' }, effort: undefined };
-    case 'minimal':
-      return { thinking: { type: 'adaptive' }, effort: 'low' };
-    case 'low':
-    case 'medium':
-    case 'high':
-    case 'xhigh':
-    case 'max':
-      return { thinking: { type: 'adaptive' }, effort };
-    default:
-      return assertNever(effort, 'reasoning_effort');
-  }
-}
 
 function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'developer' }>, index: number): MessageParam | undefined {
   const path = `messages.${index}`;
@@ -138,7 +123,7 @@ function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'develo
       const text = textOf(message.content, `${path}.content`);
       if (text !== '') blocks.push({ type: 'text', text });
       for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
-        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${path}.tool_calls.${callIndex}.function.arguments`) });
+        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseFunctionArguments(call.function.arguments, `${path}.tool_calls.${callIndex}.function.arguments`) });
       }
       // An assistant turn with nothing in it cannot be sent upstream (the API rejects empty content).
       return blocks.length > 0 ? { role: 'assistant', content: blocks } : undefined;
@@ -181,9 +166,9 @@ function userContent(content: ChatMessage['content'], path: string): string | Co
         if (typeof part.text !== 'string') throw new ProxyError('invalid_request', `${partPath}.text: Field required`, { param: `${partPath}.text` });
         return { type: 'text', text: part.text } satisfies TextBlockParam;
       case 'image_url':
-        return imageBlock((part.image_url as { url?: unknown } | undefined)?.url, `${partPath}.image_url.url`);
+        return imageBlockFromUrl((part.image_url as { url?: unknown } | undefined)?.url, `${partPath}.image_url.url`);
       case 'file':
-        return fileBlock(part.file as { file_data?: unknown; filename?: unknown } | undefined, `${partPath}.file`);
+        return pdfBlockFromFileData(part.file as { file_data?: unknown; filename?: unknown } | undefined, `${partPath}.file`);
       default:
         throw new ProxyError('invalid_request', `${partPath}.type: content parts of type "${part.type}" are not supported (text, image_url and PDF file parts are)`, {
           param: `${partPath}.type`,
@@ -192,42 +177,6 @@ function userContent(content: ChatMessage['content'], path: string): string | Co
   });
 }
 
-const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
-const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
 
-function imageBlock(url: unknown, path: string): ImageBlockParam {
-  if (typeof url !== 'string') throw new ProxyError('invalid_request', `${path}: Field required`, { param: path });
-  const data = DATA_URL.exec(url);
-  if (data != null) {
-    const mediaType = data[1]!.toLowerCase();
-    if (!(IMAGE_TYPES as readonly string[]).includes(mediaType)) {
-      throw new ProxyError('invalid_request', `${path}: image type ${mediaType} is not supported (jpeg, png, gif, webp)`, { param: path });
-    }
-    return { type: 'image', source: { type: 'base64', media_type: mediaType as (typeof IMAGE_TYPES)[number], data: data[2]! } };
-  }
-  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
-  throw new ProxyError('invalid_request', `${path}: expected a data: URL (base64) or an http(s) URL`, { param: path });
-}
 
-function fileBlock(file: { file_data?: unknown; filename?: unknown } | undefined, path: string): ContentBlockParam {
-  const data = typeof file?.file_data === 'string' ? DATA_URL.exec(file.file_data) : null;
-  if (data == null || data[1]!.toLowerCase() !== 'application/pdf') {
-    throw new ProxyError('invalid_request', `${path}: only PDF files given inline as file_data (data:application/pdf;base64,...) are supported`, { param: path });
-  }
-  return {
-    type: 'document',
-    source: { type: 'base64', media_type: 'application/pdf', data: data[2]! },
-    ...(typeof file?.filename === 'string' ? { title: file.filename } : {}),
-  };
-}
 
-function parseArguments(text: string | null | undefined, path: string): Record<string, unknown> {
-  if (text == null || text.trim() === '') return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value != null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new ProxyError('invalid_request', `${path}: must be a JSON object encoded as a string`, { param: path });
-}

@@ -1,0 +1,261 @@
+/**
+ * @module
+ * PURE. An OpenAI Responses request as the internal TurnRequest. `instructions`, then system and developer messages,
+ * become the system prompt; messages, function calls and their outputs become Anthropic turns (merged later when
+ * consecutive, see core/normalize-conversation.ts). The proxy is stateless: anything that needs OpenAI's storage
+ * (previous_response_id, conversation, stored prompts, item references, background runs) is a 400 that says so.
+ * Hosted tools and the items they produce cannot run here: they are dropped and named in `ignored` (x-proxy-ignored).
+ */
+import type { ContentBlockParam, TextBlockParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { z } from 'zod';
+import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
+import { resolveModel } from '../../core/models.ts';
+import type { ClientTool, ConversationMessage, TurnRequest } from '../../core/turn-request.ts';
+import { assertNever, ProxyError } from '../../errors.ts';
+import { convertInputFileToBlock, convertInputImageToBlock } from './convert-input-media-to-block.ts';
+import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
+import { parseFunctionArguments } from '../openai-common/parse-function-arguments.ts';
+import type { ResponsesInputItem, ResponsesRequest } from './openai-responses-wire.ts';
+
+/** Accepted, not applied: the CLI cannot pass them upstream. `store: false` is what the proxy does anyway. */
+const IGNORED_FIELDS = [
+  'temperature', 'top_p', 'top_logprobs', 'user', 'safety_identifier', 'metadata', 'store', 'service_tier',
+  'prompt_cache_key', 'prompt_cache_retention', 'include', 'max_tool_calls', 'context_management',
+] as const;
+
+export interface ConvertedResponsesRequest {
+  turn: TurnRequest;
+  ignored: string[];
+  stream: boolean;
+  /** The client asked for reasoning summaries: only then is the thinking text sent, as the summary (as OpenAI does). */
+  reasoningSummary: boolean;
+}
+
+export function convertOpenAIResponsesRequestToTurn(request: ResponsesRequest): ConvertedResponsesRequest {
+  rejectStatefulFields(request);
+  const model = resolveModel(request.model);
+  const ignored: string[] = IGNORED_FIELDS.filter((field) => isSet(request[field]));
+  if (request.truncation === 'auto') ignored.push('truncation');
+  if (request.text?.verbosity != null) ignored.push('text.verbosity');
+  if (request.stream_options?.include_obfuscation === true) ignored.push('stream_options.include_obfuscation');
+
+  const system: string[] = [];
+  if (request.instructions != null && request.instructions !== '') system.push(request.instructions);
+  const messages: ConversationMessage[] = [];
+  const items = typeof request.input === 'string' ? [{ type: 'message', role: 'user', content: request.input }] : request.input;
+  items.forEach((item, index) => convertItem(item, `input.${index}`, { system, messages, ignored }));
+
+  const { tools: declared, dropped } = clientTools(request.tools ?? []);
+  ignored.push(...dropped);
+  const choice = toolChoice(request.tool_choice);
+  if (choice === 'unsupported') ignored.push('tool_choice');
+  const { tools, choiceIgnored } = selectTools(declared, choice === 'unsupported' ? undefined : choice, messages);
+  if (choiceIgnored) ignored.push('tool_choice');
+
+  const thinking = mapReasoningEffortToThinking(request.reasoning?.effort, 'reasoning.effort');
+  const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary;
+  return {
+    turn: {
+      model,
+      system,
+      messages,
+      maxTokens: request.max_output_tokens ?? undefined,
+      thinking: thinking.thinking,
+      effort: thinking.effort,
+      stopSequences: [],
+      outputSchema: outputSchemaFor(request.text?.format),
+      tools,
+      parallelToolCalls: request.parallel_tool_calls !== false,
+    },
+    ignored: [...new Set(ignored)],
+    stream: request.stream === true,
+    reasoningSummary: summary != null,
+  };
+}
+
+const STATELESS = 'claude-cli-proxy is stateless and stores no responses or conversations: send the whole conversation in input, with store: false';
+
+function rejectStatefulFields(request: ResponsesRequest): void {
+  if (request.previous_response_id != null) {
+    throw new ProxyError('invalid_request', `previous_response_id: not supported; ${STATELESS}`, { param: 'previous_response_id' });
+  }
+  if (request.conversation != null) throw new ProxyError('invalid_request', `conversation: not supported; ${STATELESS}`, { param: 'conversation' });
+  if (request.prompt != null) {
+    throw new ProxyError('invalid_request', 'prompt: stored prompt templates are not available through claude-cli-proxy; send the prompt text in instructions and input', { param: 'prompt' });
+  }
+  if (request.background === true) {
+    throw new ProxyError('invalid_request', `background: background responses need storage to be polled; ${STATELESS}`, { param: 'background' });
+  }
+}
+
+function isSet(value: unknown): boolean {
+  return value != null && value !== false && !(Array.isArray(value) && value.length === 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Input items
+
+const partsSchema = z.array(z.looseObject({ type: z.string() }));
+const contentSchema = z.union([z.string(), partsSchema]);
+const messageItemSchema = z.looseObject({ role: z.enum(['user', 'assistant', 'system', 'developer']), content: contentSchema });
+const functionCallItemSchema = z.looseObject({ call_id: z.string().min(1), name: z.string().min(1), arguments: z.string() });
+const functionCallOutputItemSchema = z.looseObject({ call_id: z.string().min(1), output: contentSchema });
+
+type Content = z.infer<typeof contentSchema>;
+
+interface Conversation {
+  system: string[];
+  messages: ConversationMessage[];
+  ignored: string[];
+}
+
+function convertItem(item: ResponsesInputItem, path: string, conversation: Conversation): void {
+  // Easy input messages may leave out the type.
+  const type = item.type ?? ('role' in item ? 'message' : undefined);
+  switch (type) {
+    case 'message': {
+      const message = parseItem(messageItemSchema, item, path);
+      if (message.role === 'system' || message.role === 'developer') {
+        const text = textOf(message.content, `${path}.content`);
+        if (text !== '') conversation.system.push(text);
+      } else if (message.role === 'user') {
+        conversation.messages.push({ role: 'user', content: userContent(message.content, `${path}.content`) });
+      } else {
+        const text = textOf(message.content, `${path}.content`);
+        // An assistant turn with nothing in it cannot be sent upstream (the API rejects empty content).
+        if (text !== '') conversation.messages.push({ role: 'assistant', content: [{ type: 'text', text }] });
+      }
+      return;
+    }
+    case 'function_call': {
+      const call = parseItem(functionCallItemSchema, item, path);
+      conversation.messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: call.call_id, name: call.name, input: parseFunctionArguments(call.arguments, `${path}.arguments`) }] });
+      return;
+    }
+    case 'function_call_output': {
+      const output = parseItem(functionCallOutputItemSchema, item, path);
+      conversation.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: output.call_id, content: toolResultContent(output.output, `${path}.output`) }] });
+      return;
+    }
+    case 'reasoning':
+      // OpenAI reasoning (summaries, encrypted content) has no Anthropic signature, so it cannot be replayed as
+      // thinking. Clients such as Codex send every reasoning item back on every turn: dropping them is the
+      // expected behaviour, not worth a header on each request.
+      return;
+    case 'item_reference':
+      throw new ProxyError('invalid_request', `${path}: item references need stored items; ${STATELESS}`, { param: path });
+    case undefined:
+      throw new ProxyError('invalid_request', `${path}.type: Field required (an item needs a type, or a role for a message)`, { param: `${path}.type` });
+    default:
+      // Calls and outputs of hosted or custom tools (web_search_call, custom_tool_call, local_shell_call, ...):
+      // those tools are dropped, so their history cannot be shown to the model either.
+      conversation.ignored.push(`input[${type}]`);
+      return;
+  }
+}
+
+function parseItem<Schema extends z.ZodType>(schema: Schema, value: unknown, path: string): z.infer<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = [path, ...issue.path.map(String)].join('.');
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'Field required' : issue.message;
+  throw new ProxyError('invalid_request', `${field}: ${message}`, { param: field });
+}
+
+/** Text of string or text-part content (system, developer and assistant messages). */
+function textOf(content: Content, path: string): string {
+  if (typeof content === 'string') return content;
+  return content
+    .map((part, index) => {
+      if (isTextPart(part)) return part.text;
+      if (part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
+      throw new ProxyError('invalid_request', `${path}.${index}: a part of type "${part.type}" is not allowed here`, { param: `${path}.${index}` });
+    })
+    .join('\n');
+}
+
+function isTextPart(part: { type: string; [key: string]: unknown }): part is { type: string; text: string } {
+  return (part.type === 'input_text' || part.type === 'output_text' || part.type === 'text') && typeof part.text === 'string';
+}
+
+function userContent(content: Content, path: string): string | ContentBlockParam[] {
+  if (typeof content === 'string') return content;
+  return content.map((part, index) => mediaOrText(part, `${path}.${index}`));
+}
+
+function toolResultContent(output: Content, path: string): NonNullable<ToolResultBlockParam['content']> {
+  if (typeof output === 'string') return output;
+  return output.map((part, index) => mediaOrText(part, `${path}.${index}`));
+}
+
+function mediaOrText(part: { type: string; [key: string]: unknown }, path: string): TextBlockParam | ReturnType<typeof convertInputImageToBlock> | ReturnType<typeof convertInputFileToBlock> {
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+    case 'text':
+      if (!isTextPart(part)) throw new ProxyError('invalid_request', `${path}.text: Field required`, { param: `${path}.text` });
+      return { type: 'text', text: part.text };
+    case 'input_image':
+      return convertInputImageToBlock(part, path);
+    case 'input_file':
+      return convertInputFileToBlock(part, path);
+    default:
+      throw new ProxyError('invalid_request', `${path}.type: content parts of type "${part.type}" are not supported (input_text, input_image and PDF input_file parts are)`, {
+        param: `${path}.type`,
+      });
+  }
+}
+
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settings
+
+const functionToolSchema = z.looseObject({
+  name: z.string(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+});
+
+function clientTools(tools: NonNullable<ResponsesRequest['tools']>): { tools: ClientTool[]; dropped: string[] } {
+  const converted: ClientTool[] = [];
+  const paths: string[] = [];
+  const dropped: string[] = [];
+  tools.forEach((tool, index) => {
+    if (tool.type !== 'function') {
+      dropped.push(`tools[${tool.type}]`);
+      return;
+    }
+    const { name, description, parameters } = parseItem(functionToolSchema, tool, `tools.${index}`);
+    // OpenAI allows a function without parameters; the model then sees an empty object schema.
+    converted.push({ name, description: description ?? undefined, inputSchema: parameters ?? { type: 'object', properties: {} } });
+    paths.push(`tools.${index}`);
+  });
+  validateClientTools(converted, (index) => paths[index]!);
+  return { tools: converted, dropped };
+}
+
+function toolChoice(choice: ResponsesRequest['tool_choice']): ToolChoice | 'unsupported' | undefined {
+  if (choice == null) return undefined;
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  if (choice.type === 'function' && choice.name != null) return { type: 'tool', name: choice.name };
+  // allowed_tools, hosted tool types, custom and mcp choices have no equivalent.
+  return 'unsupported';
+}
+
+function outputSchemaFor(format: NonNullable<ResponsesRequest['text']>['format']): Record<string, unknown> | undefined {
+  switch (format?.type) {
+    case undefined:
+    case 'text':
+      return undefined;
+    case 'json_object':
+      return { type: 'object' };
+    case 'json_schema':
+      return format.schema ?? { type: 'object' };
+    default:
+      return assertNever(format, 'text.format');
+  }
+}
+

@@ -94,7 +94,7 @@ export interface CommandLine {
 
 export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
 
-Serves the Anthropic Messages API and the OpenAI Chat Completions API from the logged-in Claude Code CLI.
+Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses APIs from the logged-in Claude Code CLI.
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,

@@ -65,7 +65,7 @@ if (probe.error != null) {
 }
 lines.push(
   `  Anthropic clients: ANTHROPIC_BASE_URL=${base}`,
-  `  OpenAI clients:    OPENAI_BASE_URL=${base}/v1`,
+  `  OpenAI clients:    OPENAI_BASE_URL=${base}/v1   (Chat Completions and Responses)`,
   config.apiKeys.length > 0 ? '  Auth: a key from PROXY_API_KEYS is required' : '  Auth: none (loopback only); set PROXY_API_KEYS to require a key',
 );
 console.log(lines.join('\n'));

@@ -25,14 +25,21 @@ function modelInput(request: RecordedRequest): unknown {
   return rest;
 }
 
+/** Every process of an earlier turn is kept or ended: the kept set no longer changes on its own. */
+async function settled(): Promise<void> {
+  await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+}
+
 async function keptAfter<T>(turn: () => Promise<T>, before: readonly number[]): Promise<{ result: T; pid: number }> {
   const result = await turn();
+  await settled();
   await expect.poll(() => proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toHaveLength(1);
   return { result, pid: proxy.runner.keptPids().find((pid) => !before.includes(pid))! };
 }
 
 describe('conversation affinity', () => {
   it('continues on the process that holds the conversation, and the model sees what a fresh process would send', async () => {
+    await settled();
     proxy.upstream.when('marker-aff-one', { kind: 'message', content: [{ type: 'thinking', thinking: 'Short answer.', signature: 'sig-1' }, { type: 'text', text: 'First answer.' }] });
     proxy.upstream.when('marker-aff-two', textReply('Second answer.'));
     const base = { model: 'sonnet', max_tokens: 2000, system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } } as const;
@@ -63,17 +70,18 @@ describe('conversation affinity', () => {
     proxy.upstream.when('marker-aff-chat-2', textReply('Two.'));
     proxy.upstream.when('marker-aff-chat-3', textReply('Three.'));
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'system', content: 'Count.' }];
-    const pids: number[] = [];
     const continuedBefore = proxy.runner.stats().affinity.continued;
+    const keptAfterStep: number[][] = [];
     for (const step of [1, 2, 3]) {
       messages.push({ role: 'user', content: `marker-aff-chat-${step}` });
-      const before = proxy.runner.keptPids().filter((pid) => !pids.includes(pid));
       const completion = await openai.chat.completions.create({ model: 'sonnet', messages });
       messages.push({ role: 'assistant', content: completion.choices[0]!.message.content });
-      await expect.poll(() => proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toHaveLength(1);
-      pids.push(proxy.runner.keptPids().find((pid) => !before.includes(pid))!);
+      await settled();
+      keptAfterStep.push(proxy.runner.keptPids().sort());
     }
-    expect(new Set(pids).size).toBe(1);
+    // Steps 2 and 3 ran on the process kept after step 1, which is kept again each time.
+    expect(keptAfterStep[1]).toEqual(keptAfterStep[0]);
+    expect(keptAfterStep[2]).toEqual(keptAfterStep[0]);
     expect(proxy.runner.stats().affinity.continued).toBe(continuedBefore + 2);
     const third = proxy.upstream.modelRequests('marker-aff-chat-3')[0]!;
     expect(third.body.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
@@ -81,6 +89,7 @@ describe('conversation affinity', () => {
   });
 
   it('uses a fresh process when the history differs from what the kept process holds', async () => {
+    await settled();
     proxy.upstream.when('marker-aff-edit-1', textReply('Original answer.'));
     proxy.upstream.when('marker-aff-edit-2', textReply('ok'));
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-aff-edit-1' }];
@@ -99,8 +108,7 @@ describe('conversation affinity', () => {
   });
 
   it('keeps no process after a turn that ends in a tool call', async () => {
-    // Earlier turns' processes have settled: kept or ended.
-    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+    await settled();
     const before = proxy.runner.keptPids();
     proxy.upstream.when('marker-aff-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_aff', name: 'mcp__t__lookup', input: { q: 'x' } }], stopReason: 'tool_use' });
     const message = await anthropic.messages.create({

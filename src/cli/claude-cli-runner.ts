@@ -16,8 +16,8 @@ import { buildCliInvocation, type CliInvocation, type StdinStep } from './build-
 import { ClaudeProcess } from './claude-process.ts';
 import type { CliRunner, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
-import { ParkedConversations } from './conversation-affinity.ts';
-import { answerIsContinuable, createTurnObservation, observeTurnLine, resultIsCleanEnd, type TurnObservation } from './observe-turn-lines.ts';
+import { localDay, ParkedConversations } from './conversation-affinity.ts';
+import { answerIsContinuable, createTurnObservation, observeTurnLine, resultAllowsContinuing, type TurnObservation } from './observe-turn-lines.ts';
 import { mapCliExitError } from './map-cli-error.ts';
 import { WarmPool } from './warm-pool.ts';
 
@@ -56,6 +56,8 @@ export class ClaudeCliRunner implements CliRunner {
   private readonly conversations: ParkedConversations;
   /** Turns served by a kept process (affinity hits), since start. */
   private continued = 0;
+  /** The local day of each process's first turn: the date the CLI wrote into its conversation. */
+  private readonly firstTurnDay = new WeakMap<ClaudeProcess, string>();
 
   constructor(private readonly settings: ClaudeCliRunnerSettings) {
     this.gate = new ConcurrencyGate(settings.maxConcurrent, settings.queueTimeoutMs);
@@ -123,6 +125,7 @@ export class ClaudeCliRunner implements CliRunner {
       const cli = kept ?? warm?.process ?? new ClaudeProcess(invocation);
       child = cli;
       this.live.add(cli);
+      if (kept == null) this.firstTurnDay.set(cli, localDay());
       options.log.debug(
         { pid: cli.pid, process: kept != null ? 'kept' : warm == null ? 'cold' : warm.exact ? 'warm' : 'warm, late settings', model: request.model, messages: request.messages.length },
         'claude turn started',
@@ -179,9 +182,14 @@ export class ClaudeCliRunner implements CliRunner {
           continue;
         }
         if (!isResultLine(line)) continue;
-        if (!resultIsCleanEnd(line)) break;
+        if (!resultAllowsContinuing(line)) break;
         this.live.delete(child);
-        this.conversations.park(conversationSettings(invocation, request), [...invocation.conversation, { role: 'assistant', content: observation.reply }], child);
+        this.conversations.park(
+          conversationSettings(invocation, request),
+          [...invocation.conversation, { role: 'assistant', content: observation.reply }],
+          child,
+          this.firstTurnDay.get(child) ?? localDay(),
+        );
         return;
       }
     } catch {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConversationMessage } from '../core/turn-request.ts';
 import { ClaudeProcess } from './claude-process.ts';
-import { conversationKey, ParkedConversations, type ConversationSettings } from './conversation-affinity.ts';
+import { conversationKey, localDay, ParkedConversations, type ConversationSettings } from './conversation-affinity.ts';
 
 // `sleep` stands in for the CLI: this module only keeps, hands out and ends processes.
 function sleeper(): ClaudeProcess {
@@ -22,7 +22,7 @@ describe('ParkedConversations', () => {
   it('hands the process to the request whose conversation is the held one plus a user message, once', () => {
     conversations = new ParkedConversations(2, 60_000);
     const process = sleeper();
-    conversations.park(settings, held, process);
+    conversations.park(settings, held, process, localDay());
     expect(conversations.take(settings, [...held, next])).toBe(process);
     expect(conversations.take(settings, [...held, next])).toBeUndefined();
     void process.terminate();
@@ -30,7 +30,7 @@ describe('ParkedConversations', () => {
 
   it('hands out nothing when settings, system prompt or history differ', () => {
     conversations = new ParkedConversations(4, 60_000);
-    conversations.park(settings, held, sleeper());
+    conversations.park(settings, held, sleeper(), localDay());
     expect(conversations.take({ ...settings, system: ['Be long.'] }, [...held, next])).toBeUndefined();
     expect(conversations.take({ ...settings, invocation: { ...settings.invocation, env: { A: '2' } } }, [...held, next])).toBeUndefined();
     expect(conversations.take(settings, [held[0]!, { role: 'assistant', content: 'Hello!' }, next])).toBeUndefined();
@@ -41,18 +41,28 @@ describe('ParkedConversations', () => {
   it('ends the oldest process when full, and every process on shutdown', async () => {
     conversations = new ParkedConversations(1, 60_000);
     const first = sleeper();
-    conversations.park(settings, held, first);
-    conversations.park(settings, [{ role: 'user', content: 'other' }, { role: 'assistant', content: 'x' }], sleeper());
+    conversations.park(settings, held, first, localDay());
+    conversations.park(settings, [{ role: 'user', content: 'other' }, { role: 'assistant', content: 'x' }], sleeper(), localDay());
     expect((await first.exited).signal).toBe('SIGTERM');
     expect(conversations.count).toBe(1);
     await conversations.shutdown();
     expect(conversations.pids()).toEqual([]);
   });
 
+  it('ends instead of handing out a process whose first turn was on another day (the CLI dated that conversation)', async () => {
+    let today = '2026-11-22';
+    conversations = new ParkedConversations(2, 60_000, () => today);
+    const process = sleeper();
+    conversations.park(settings, held, process, '2026-11-22');
+    today = '2026-11-23';
+    expect(conversations.take(settings, [...held, next])).toBeUndefined();
+    expect((await process.exited).signal).toBe('SIGTERM');
+  });
+
   it('keeps nothing when turned off', async () => {
     conversations = new ParkedConversations(0, 60_000);
     const process = sleeper();
-    conversations.park(settings, held, process);
+    conversations.park(settings, held, process, localDay());
     expect(conversations.count).toBe(0);
     expect((await process.exited).signal).toBe('SIGTERM');
   });

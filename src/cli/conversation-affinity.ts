@@ -4,7 +4,9 @@
  * (spawn settings, system prompt, tools, the whole conversation including its own answer). A request whose
  * conversation is exactly that plus one new user message takes the process and sends only the new message:
  * no start-up, no replay. The key compares content, never a client-supplied id, so a client that edits its
- * history, drops a thinking block or changes a setting simply gets a fresh process. Bounded by count and idle time.
+ * history, drops a thinking block or changes a setting simply gets a fresh process. Bounded by count and idle time,
+ * and by the day: the CLI writes the current date into the conversation's first message once per process, so a
+ * process whose first turn was on another day would not send what a fresh one sends.
  */
 import { createHash } from 'node:crypto';
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
@@ -24,6 +26,15 @@ export interface ConversationSettings {
 interface Parked<P> {
   process: P;
   timer: NodeJS.Timeout;
+  /** Messages in the conversation it holds: most requests are ruled out by this before any hashing. */
+  length: number;
+  /** The local day of the process's first turn (the date the CLI put in the conversation). */
+  day: string;
+}
+
+/** The local calendar day, as the CLI dates its conversations. */
+export function localDay(now: Date = new Date()): string {
+  return `${now.getFullYear()}-${now.getMonth() + 1}-${now.getDate()}`;
 }
 
 export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
@@ -33,6 +44,7 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
   constructor(
     private readonly size: number,
     private readonly idleMs: number,
+    private readonly today: () => string = localDay,
   ) {}
 
   get enabled(): boolean {
@@ -54,15 +66,24 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
   /** The process that holds `conversation` minus its last (user) message, if one is parked. */
   take(settings: ConversationSettings, conversation: readonly ConversationMessage[]): P | undefined {
     if (!this.enabled || conversation.length < 3 || conversation.at(-1)?.role !== 'user' || conversation.at(-2)?.role !== 'assistant') return undefined;
+    // Hashing a long conversation with images takes tens of milliseconds: only when a kept one could match.
+    if (![...this.parked.values()].some((entry) => entry.length === conversation.length - 1)) return undefined;
     const key = conversationKey(settings, conversation.slice(0, -1));
     const entry = this.parked.get(key);
     if (entry == null) return undefined;
+    if (entry.day !== this.today()) {
+      this.end(key);
+      return undefined;
+    }
     this.forget(key);
     return entry.process.running ? entry.process : undefined;
   }
 
-  /** Keeps a process whose CLI now holds `conversation` (ending with its own answer), ending the oldest if full. */
-  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P): void {
+  /**
+   * Keeps a process whose CLI now holds `conversation` (ending with its own answer), ending the oldest if full.
+   * `day`: the local day of the process's first turn (localDay()).
+   */
+  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P, day: string): void {
     if (!this.enabled || !process.running) {
       void process.terminate();
       return;
@@ -72,7 +93,7 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     while (this.parked.size >= this.size) this.end(this.parked.keys().next().value!);
     const timer = setTimeout(() => this.end(key), this.idleMs);
     timer.unref();
-    this.parked.set(key, { process, timer });
+    this.parked.set(key, { process, timer, length: conversation.length, day });
     void process.exited.then(() => {
       if (this.parked.get(key)?.process === process) this.forget(key);
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerIsContinuable, createTurnObservation, observeTurnLine, resultIsCleanEnd } from './observe-turn-lines.ts';
+import { answerIsContinuable, createTurnObservation, observeTurnLine, resultAllowsContinuing } from './observe-turn-lines.ts';
 
 function fixture(name: string): string[] {
   return readFileSync(join(import.meta.dirname, '__fixtures__', `${name}.cli.ndjson`), 'utf8').split('\n').filter((line) => line !== '');
@@ -23,7 +23,7 @@ describe('observeTurnLine', () => {
       { type: 'text', text: 'Four.' },
     ]);
     expect(answerIsContinuable(observation)).toBe(true);
-    expect(resultIsCleanEnd(result)).toBe(true);
+    expect(resultAllowsContinuing(result)).toBe(true);
   });
 
   it('does not continue after a tool call', () => {
@@ -42,8 +42,14 @@ describe('observeTurnLine', () => {
 
   it('does not continue after an error result or another stop reason', () => {
     const { result } = observe(fixture('text'));
-    expect(resultIsCleanEnd(result.replace('"stop_reason":"end_turn"', '"stop_reason":"max_tokens"'))).toBe(false);
-    expect(resultIsCleanEnd(fixture('error-500').find((line) => line.startsWith('{"type":"result"'))!)).toBe(false);
-    expect(resultIsCleanEnd('not json')).toBe(false);
+    expect(resultAllowsContinuing(result.replace('"stop_reason":"end_turn"', '"stop_reason":"max_tokens"'))).toBe(false);
+    expect(resultAllowsContinuing(fixture('error-500').find((line) => line.startsWith('{"type":"result"'))!)).toBe(false);
+    expect(resultAllowsContinuing('not json')).toBe(false);
+  });
+
+  it('does not continue a conversation near the context window', () => {
+    const { result } = observe(fixture('text'));
+    expect(resultAllowsContinuing(result.replace('"cache_read_input_tokens":0', '"cache_read_input_tokens":149000'))).toBe(true);
+    expect(resultAllowsContinuing(result.replace('"cache_read_input_tokens":0', '"cache_read_input_tokens":160000'))).toBe(false);
   });
 });

@@ -39,11 +39,26 @@ export function answerIsContinuable(observation: TurnObservation): boolean {
   return observation.endedAtMessageStop && observation.reply.length > 0 && observation.reply.every((block) => CONTINUABLE_BLOCKS.has(block.type));
 }
 
-/** True when the CLI's `result` line says the model finished (end_turn) without an error. */
-export function resultIsCleanEnd(resultLine: string): boolean {
+/**
+ * A kept CLI judges the size of the next request by the usage of the last answer it holds, and refuses near the
+ * context window ("Prompt is too long") where a fresh process, whose replayed answers carry no usage, sends the
+ * request (measured on 2.1.197: refused at 197,500 tokens, sent at 195,000). Conversations this large are not kept.
+ */
+export const CONTINUE_TOKEN_LIMIT = 150_000;
+
+/**
+ * True when the CLI's `result` line says the model finished (end_turn) without an error, and the conversation is
+ * well below the context window.
+ */
+export function resultAllowsContinuing(resultLine: string): boolean {
   try {
-    const result = JSON.parse(resultLine) as { type?: unknown; subtype?: unknown; is_error?: unknown; stop_reason?: unknown };
-    return result.type === 'result' && result.subtype === 'success' && result.is_error === false && result.stop_reason === 'end_turn';
+    const result = JSON.parse(resultLine) as { type?: unknown; subtype?: unknown; is_error?: unknown; stop_reason?: unknown; usage?: Record<string, unknown> };
+    if (result.type !== 'result' || result.subtype !== 'success' || result.is_error !== false || result.stop_reason !== 'end_turn') return false;
+    const tokens = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'output_tokens'].reduce(
+      (sum, key) => sum + (typeof result.usage?.[key] === 'number' ? (result.usage[key] as number) : 0),
+      0,
+    );
+    return tokens < CONTINUE_TOKEN_LIMIT;
   } catch {
     return false;
   }

@@ -27,6 +27,12 @@ function errorOf(body: Record<string, unknown>): ProxyError {
 const user = (content: unknown) => ({ role: 'user', content });
 
 describe('convertOpenAIResponsesRequestToTurn: input', () => {
+  it('rejects an input with no conversation in it, naming input', () => {
+    for (const input of [[], [{ role: 'developer', content: 'Be brief.' }]]) {
+      expect(errorOf({ input })).toMatchObject({ kind: 'invalid_request', param: 'input' });
+    }
+  });
+
   it('takes a string input as one user message', () => {
     const { turn, ignored, stream } = convert({ input: 'Hello there' });
     expect(turn.messages).toEqual([{ role: 'user', content: 'Hello there' }]);

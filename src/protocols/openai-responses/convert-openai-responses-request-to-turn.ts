@@ -44,6 +44,10 @@ export function convertOpenAIResponsesRequestToTurn(request: ResponsesRequest): 
   const messages: ConversationMessage[] = [];
   const items = typeof request.input === 'string' ? [{ type: 'message', role: 'user', content: request.input }] : request.input;
   items.forEach((item, index) => convertItem(item, `input.${index}`, { system, messages, ignored }));
+  // Named here: the core's own check would name a `messages` field this API does not have.
+  if (messages.length === 0) {
+    throw new ProxyError('invalid_request', 'input: at least one user message or function_call_output item is required', { param: 'input' });
+  }
 
   const { tools: declared, dropped } = clientTools(request.tools ?? []);
   ignored.push(...dropped);

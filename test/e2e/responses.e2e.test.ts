@@ -177,6 +177,32 @@ describe('Responses function tools', () => {
     ]);
   });
 
+  it('carries the thinking through the client in the reasoning item, so the tool loop sends it back before the tool_use', async () => {
+    proxy.upstream.when('marker-resp-think-tool', {
+      kind: 'message',
+      content: [{ type: 'thinking', thinking: 'I need the weather.', signature: 'sig-think' }, { type: 'tool_use', id: 'toolu_t1', name: 'mcp__t__get_weather', input: { city: 'Oslo' } }],
+      stopReason: 'tool_use',
+    });
+    proxy.upstream.when('resp-result-oslo', textReply('Oslo is cold.'));
+    const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'marker-resp-think-tool weather in Oslo?' }];
+    const settings: Pick<OpenAI.Responses.ResponseCreateParams, 'model' | 'reasoning' | 'tools'> = { model: 'sonnet', reasoning: { effort: 'low' }, tools: [weatherTool] };
+    // Streamed, as Codex and the Agents SDK do: the items come from the stream's final response.
+    const first = await client.responses.stream({ ...settings, input }).finalResponse();
+    expect(first.output.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
+    const second = await client.responses.create({
+      ...settings,
+      input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: 'toolu_t1', output: 'resp-result-oslo' }],
+    });
+    expect(second.output_text).toBe('Oslo is cold.');
+    expect(withoutCliAdditions(upstreamRequest('resp-result-oslo').messages)[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'I need the weather.', signature: 'sig-think' },
+        { type: 'tool_use', id: 'toolu_t1', name: 'mcp__t__get_weather', input: { city: 'Oslo' } },
+      ],
+    });
+  });
+
   it('streams a function call as output_item.added, argument deltas, arguments.done and output_item.done', async () => {
     proxy.upstream.when('marker-resp-tool-stream', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_s1', name: 'mcp__t__get_weather', input: { city: 'Rome' } }] });
     const stream = client.responses.stream({ model: 'sonnet', tools: [weatherTool], input: 'marker-resp-tool-stream' });

@@ -20,9 +20,12 @@ export function buildMessageItem(id: string, text: string | undefined, status: I
   return { id, type: 'message', role: 'assistant', status, content: text != null ? [buildOutputText(text)] : [] };
 }
 
-/** Without a summary (the client did not ask for one) the item only says that the model reasoned. */
-export function buildReasoningItem(id: string, summary: string | undefined): ResponseReasoningItem {
-  return { id, type: 'reasoning', summary: summary != null ? [{ type: 'summary_text', text: summary }] : [] };
+/**
+ * Without a summary (the client did not ask for one) the item only says that the model reasoned.
+ * `encrypted`: the thinking block itself, for the client to send back (encode-thinking-as-reasoning.ts).
+ */
+export function buildReasoningItem(id: string, summary: string | undefined, encrypted?: string): ResponseReasoningItem {
+  return { id, type: 'reasoning', summary: summary != null ? [{ type: 'summary_text', text: summary }] : [], ...(encrypted != null ? { encrypted_content: encrypted } : {}) };
 }
 
 export function buildFunctionCallItem(id: string, callId: string, name: string, argumentsText: string, status: ItemStatus): ResponseFunctionToolCall {

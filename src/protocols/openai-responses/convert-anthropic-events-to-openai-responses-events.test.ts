@@ -1,6 +1,7 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { decodeReasoningAsThinking } from './encode-thinking-as-reasoning.ts';
 import { fixtureEvents, ev, messageStart, textBlock, thinkingBlock, toolBlock, messageEnd } from '../../../test/support/anthropic-events.ts';
 import { ProxyError } from '../../errors.ts';
 import {
@@ -170,7 +171,26 @@ describe('stepOpenAIResponsesEvents on the recorded thinking-and-text turn', () 
     ]);
     const location = { item_id: 'rs_test01_0', output_index: 0, summary_index: 0 };
     expect(converted[4]).toEqual({ type: 'response.reasoning_summary_text.delta', sequence_number: 4, ...location, delta: 'The user wants a short answer.' });
-    expect(converted[7]).toEqual({ type: 'response.output_item.done', sequence_number: 7, output_index: 0, item: { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'The user wants a short answer.' }] } });
+    expect(converted[7]).toEqual({ type: 'response.output_item.done', sequence_number: 7, output_index: 0, item: { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'The user wants a short answer.' }], encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/) } });
+  });
+
+  it('carries the thinking block in encrypted_content, and redacted thinking as a complete reasoning item', async () => {
+    const converted = toEvents(
+      [
+        messageStart(),
+        ...thinkingBlock(0, 'Think.'),
+        ev({ type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking', data: 'opaque' } }),
+        ev({ type: 'content_block_stop', index: 1 }),
+        ...textBlock(2, 'Hi.'),
+        ...messageEnd('end_turn'),
+      ],
+      false,
+    );
+    expectWellFormed(converted);
+    const done = converted.filter((event) => event.type === 'response.output_item.done').map((event) => (event as { item: { encrypted_content?: string } }).item);
+    expect(decodeReasoningAsThinking(done[0]!.encrypted_content)).toEqual({ type: 'thinking', thinking: 'Think.', signature: 'c2ln' });
+    expect(decodeReasoningAsThinking(done[1]!.encrypted_content)).toEqual({ type: 'redacted_thinking', data: 'opaque' });
+    expect((await runSdk(converted)).response.output.map((item) => item.type)).toEqual(['reasoning', 'reasoning', 'message']);
   });
 
   it('gives a reasoning item without summary events when summaries are not asked for', () => {
@@ -243,7 +263,7 @@ describe('stepOpenAIResponsesEvents on hand-built sequences', () => {
     expectWellFormed(converted);
     const final = converted.at(-1)!;
     expect(final.type === 'response.completed' && final.response.output).toEqual([
-      { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two lookups.' }] },
+      { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two lookups.' }], encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/) },
       { id: 'msg_test01_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking both.', annotations: [], logprobs: [] }] },
       { id: 'fc_test01_2', type: 'function_call', call_id: 'toolu_a', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
       // A call without input fragments has the empty object as arguments.

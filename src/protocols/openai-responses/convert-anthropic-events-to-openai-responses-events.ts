@@ -16,6 +16,7 @@ import { applyUsageDelta } from '../anthropic/apply-usage-delta.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
 import { buildFunctionCallItem, buildMessageItem, buildOutputItemId, buildOutputText, buildReasoningItem } from './build-output-items.ts';
 import { convertResponsesUsage } from './convert-responses-usage.ts';
+import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
 import type { ResponseFailure } from './map-proxy-error-to-response-failure.ts';
 import { mapStopReasonToResponseStatus } from './map-stop-reason-to-response-status.ts';
 import type { ResponsesStreamEvent, WireResponse } from './openai-responses-wire.ts';
@@ -28,7 +29,7 @@ type OpenBlock =
   /** A message opens at its first text, so an empty text block gives no empty message. */
   | { kind: 'text'; item: { outputIndex: number; id: string } | undefined; text: string }
   /** `summary` is the summary text so far, undefined while no summary part is open. */
-  | { kind: 'reasoning'; outputIndex: number; id: string; summary: string | undefined }
+  | { kind: 'reasoning'; outputIndex: number; id: string; summary: string | undefined; thinking: string; signature: string }
   | { kind: 'function_call'; outputIndex: number; id: string; callId: string; name: string; arguments: string };
 
 export interface OpenAIResponsesStreamState {
@@ -80,12 +81,16 @@ export function stepOpenAIResponsesEvents(state: OpenAIResponsesStreamState, eve
         case 'text_delta':
           return block.kind === 'text' ? number(state, textDelta(state, block, delta.text)) : [];
         case 'thinking_delta':
-          return block.kind === 'reasoning' ? number(state, summaryDelta(state, block, delta.thinking)) : [];
+          if (block.kind !== 'reasoning') return [];
+          block.thinking += delta.thinking;
+          return number(state, summaryDelta(state, block, delta.thinking));
         case 'input_json_delta':
           if (block.kind !== 'function_call' || delta.partial_json === '') return [];
           block.arguments += delta.partial_json;
           return number(state, [{ type: 'response.function_call_arguments.delta', item_id: block.id, output_index: block.outputIndex, delta: delta.partial_json }]);
         case 'signature_delta':
+          if (block.kind === 'reasoning') block.signature += delta.signature;
+          return [];
         case 'citations_delta':
           return [];
         default:
@@ -182,8 +187,16 @@ function startBlock(state: OpenAIResponsesStreamState, index: number, block: Ext
       return [];
     case 'thinking': {
       const id = itemId(state, 'rs', outputIndex);
-      state.openBlocks.set(index, { kind: 'reasoning', outputIndex, id, summary: undefined });
+      state.openBlocks.set(index, { kind: 'reasoning', outputIndex, id, summary: undefined, thinking: '', signature: '' });
       return [addItem(state, buildReasoningItem(id, undefined))];
+    }
+    case 'redacted_thinking': {
+      // Nothing streams: the item is complete at once, carrying the block for the client to send back.
+      const id = itemId(state, 'rs', outputIndex);
+      const item = buildReasoningItem(id, undefined, encodeThinkingAsReasoning(block));
+      const added = addItem(state, buildReasoningItem(id, undefined));
+      state.response.output[outputIndex] = structuredClone(item);
+      return [added, { type: 'response.output_item.done', output_index: outputIndex, item }];
     }
     case 'tool_use': {
       const id = itemId(state, 'fc', outputIndex);
@@ -191,7 +204,7 @@ function startBlock(state: OpenAIResponsesStreamState, index: number, block: Ext
       return [addItem(state, buildFunctionCallItem(id, block.id, block.name, '', 'in_progress'))];
     }
     default:
-      // Redacted thinking and server-tool blocks carry nothing a Responses client could use.
+      // Server-tool blocks carry nothing a Responses client could use.
       return [];
   }
 }
@@ -244,7 +257,7 @@ function closeBlock(state: OpenAIResponsesStreamState, block: OpenBlock): Unnumb
         events.push({ type: 'response.reasoning_summary_text.done', ...location, text: block.summary });
         events.push({ type: 'response.reasoning_summary_part.done', ...location, part: { type: 'summary_text', text: block.summary } });
       }
-      const item = buildReasoningItem(block.id, block.summary);
+      const item = buildReasoningItem(block.id, block.summary, encodeThinkingAsReasoning({ type: 'thinking', thinking: block.thinking, signature: block.signature }));
       state.response.output[block.outputIndex] = structuredClone(item);
       events.push({ type: 'response.output_item.done', output_index: block.outputIndex, item });
       return events;

@@ -1,6 +1,7 @@
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
 import { convertAnthropicMessageToOpenAIResponse } from './convert-anthropic-message-to-openai-response.ts';
 import { createResponseSkeleton } from './create-response-skeleton.ts';
 import { responsesRequestSchema } from './openai-responses-wire.ts';
@@ -64,16 +65,19 @@ describe('convertAnthropicMessageToOpenAIResponse', () => {
     );
     expect(response.status).toBe('completed');
     expect(response.output).toEqual([
-      { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Look it up.' }] },
+      { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Look it up.' }], encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/) },
       { id: 'msg_test01_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }] },
       { id: 'fc_test01_2', type: 'function_call', call_id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
       { id: 'fc_test01_3', type: 'function_call', call_id: 'toolu_2', name: 'now', arguments: '{}', status: 'completed' },
     ]);
   });
 
-  it('keeps the thinking text out of the reasoning item when no summary was asked for, and skips empty text', () => {
+  it('keeps the thinking text out of the summary when none was asked for, carries thinking and redacted thinking for the round trip, and skips empty text', () => {
     const response = convert([{ type: 'thinking', thinking: 'secret', signature: 's' }, { type: 'text', text: '' }, { type: 'redacted_thinking', data: 'x' }], { reasoningSummary: false });
-    expect(response.output).toEqual([{ id: 'rs_test01_0', type: 'reasoning', summary: [] }]);
+    expect(response.output).toEqual([
+      { id: 'rs_test01_0', type: 'reasoning', summary: [], encrypted_content: encodeThinkingAsReasoning({ type: 'thinking', thinking: 'secret', signature: 's' }) },
+      { id: 'rs_test01_1', type: 'reasoning', summary: [], encrypted_content: encodeThinkingAsReasoning({ type: 'redacted_thinking', data: 'x' }) },
+    ]);
   });
 
   it.each([

@@ -6,6 +6,7 @@
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { buildFunctionCallItem, buildMessageItem, buildOutputItemId, buildReasoningItem } from './build-output-items.ts';
 import { convertResponsesUsage } from './convert-responses-usage.ts';
+import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
 import { mapStopReasonToResponseStatus } from './map-stop-reason-to-response-status.ts';
 import type { WireResponse } from './openai-responses-wire.ts';
 
@@ -20,13 +21,18 @@ export function convertAnthropicMessageToOpenAIResponse(message: Message, option
         if (block.text !== '') output.push(buildMessageItem(buildOutputItemId(skeleton.id, 'msg', outputIndex), block.text, 'completed'));
         break;
       case 'thinking':
-        output.push(buildReasoningItem(buildOutputItemId(skeleton.id, 'rs', outputIndex), options.reasoningSummary && block.thinking !== '' ? block.thinking : undefined));
+        output.push(
+          buildReasoningItem(buildOutputItemId(skeleton.id, 'rs', outputIndex), options.reasoningSummary && block.thinking !== '' ? block.thinking : undefined, encodeThinkingAsReasoning(block)),
+        );
+        break;
+      case 'redacted_thinking':
+        output.push(buildReasoningItem(buildOutputItemId(skeleton.id, 'rs', outputIndex), undefined, encodeThinkingAsReasoning(block)));
         break;
       case 'tool_use':
         output.push(buildFunctionCallItem(buildOutputItemId(skeleton.id, 'fc', outputIndex), block.id, block.name, JSON.stringify(block.input ?? {}), 'completed'));
         break;
       default:
-        // Redacted thinking and server-tool blocks carry nothing a Responses client could use.
+        // Server-tool blocks carry nothing a Responses client could use.
         break;
     }
   }

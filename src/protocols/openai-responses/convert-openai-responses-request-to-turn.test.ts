@@ -3,6 +3,7 @@ import { normalizeConversation } from '../../core/normalize-conversation.ts';
 import { ProxyError } from '../../errors.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 import { convertOpenAIResponsesRequestToTurn, type ConvertedResponsesRequest } from './convert-openai-responses-request-to-turn.ts';
+import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
 import { responsesRequestSchema } from './openai-responses-wire.ts';
 
 const PNG_DATA = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk';
@@ -27,6 +28,24 @@ function errorOf(body: Record<string, unknown>): ProxyError {
 const user = (content: unknown) => ({ role: 'user', content });
 
 describe('convertOpenAIResponsesRequestToTurn: input', () => {
+  it('turns its own reasoning items back into the thinking blocks before the tool call; drops foreign reasoning', () => {
+    const thinking = { type: 'thinking' as const, thinking: 'Look it up.', signature: 'sig' };
+    const { turn } = convert({
+      input: [
+        user('weather?'),
+        { type: 'reasoning', id: 'rs_a', summary: [], encrypted_content: encodeThinkingAsReasoning(thinking) },
+        { type: 'reasoning', id: 'rs_b', summary: [], encrypted_content: 'gAAAA-openai-own' },
+        { type: 'function_call', call_id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: 'toolu_1', output: 'sunny' },
+      ],
+      tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' } }],
+    });
+    expect(normalizeConversation(turn.messages)[1]).toEqual({
+      role: 'assistant',
+      content: [thinking, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }],
+    });
+  });
+
   it('rejects an input with no conversation in it, naming input', () => {
     for (const input of [[], [{ role: 'developer', content: 'Be brief.' }]]) {
       expect(errorOf({ input })).toMatchObject({ kind: 'invalid_request', param: 'input' });

@@ -13,6 +13,7 @@ import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
 import { convertInputFileToBlock, convertInputImageToBlock } from './convert-input-media-to-block.ts';
+import { decodeReasoningAsThinking } from './encode-thinking-as-reasoning.ts';
 import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
 import { parseFunctionArguments } from '../openai-common/parse-function-arguments.ts';
 import type { ResponsesInputItem, ResponsesRequest } from './openai-responses-wire.ts';
@@ -141,11 +142,14 @@ function convertItem(item: ResponsesInputItem, path: string, conversation: Conve
       conversation.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: output.call_id, content: toolResultContent(output.output, `${path}.output`) }] });
       return;
     }
-    case 'reasoning':
-      // OpenAI reasoning (summaries, encrypted content) has no Anthropic signature, so it cannot be replayed as
-      // thinking. Clients such as Codex send every reasoning item back on every turn: dropping them is the
-      // expected behaviour, not worth a header on each request.
+    case 'reasoning': {
+      // This proxy's reasoning items carry the thinking block itself and become it again (the API needs it before a
+      // tool_use when thinking is on). Other reasoning (OpenAI's) has no Anthropic signature and cannot be replayed:
+      // dropped, without a header, as clients such as Codex send every reasoning item back on every turn.
+      const thinking = decodeReasoningAsThinking((item as { encrypted_content?: unknown }).encrypted_content);
+      if (thinking != null) conversation.messages.push({ role: 'assistant', content: [thinking] });
       return;
+    }
     case 'item_reference':
       throw new ProxyError('invalid_request', `${path}: item references need stored items; ${STATELESS}`, { param: path });
     case undefined:

@@ -136,6 +136,7 @@ export class ClaudeCliRunner implements CliRunner {
           options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
         });
       }
+      const stderrMark = cli.stderrMark;
       const input = new StdinFeeder(cli, stepsFor(invocation, kept != null ? 'kept' : warm == null || warm.exact ? 'fresh' : 'late settings'));
       input.writeUntilAck();
       for await (const line of guardLines(cli.lines(), options.signal, this.settings)) {
@@ -153,7 +154,7 @@ export class ClaudeCliRunner implements CliRunner {
         yield line;
       }
       // stdout ended while the consumer still waited for the result line.
-      throw mapCliExitError(await cli.exited, cli.stderr, this.settings.claudePath);
+      throw mapCliExitError(await cli.exited, cli.stderrSince(stderrMark), this.settings.claudePath);
     } catch (error) {
       failed = true;
       throw error;

@@ -21,6 +21,8 @@ export class ClaudeProcess {
   readonly exited: Promise<ProcessExit>;
   private readonly child: ChildProcessWithoutNullStreams;
   private stderrTail = '';
+  /** Characters written to stderr over the process's life (the tail keeps only the last ones). */
+  private stderrWritten = 0;
   private hasExited = false;
   private stdoutLines: AsyncIterableIterator<string> | undefined;
 
@@ -35,6 +37,7 @@ export class ClaudeProcess {
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEPT_BYTES);
+      this.stderrWritten += chunk.length;
     });
     // EPIPE when the CLI exits before reading all of stdin: the exit is reported through `exited`.
     this.child.stdin.on('error', () => undefined);
@@ -56,6 +59,16 @@ export class ClaudeProcess {
 
   get stderr(): string {
     return this.stderrTail;
+  }
+
+  /** A mark for stderrSince(): a process kept for several turns reports only what the failing turn wrote. */
+  get stderrMark(): number {
+    return this.stderrWritten;
+  }
+
+  /** What was written to stderr after the mark (as much of it as the tail still holds). */
+  stderrSince(mark: number): string {
+    return this.stderrTail.slice(Math.max(0, this.stderrTail.length - (this.stderrWritten - mark)));
   }
 
   get running(): boolean {

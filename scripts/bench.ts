@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildCliEnvironment, buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
+import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
 import { plainTurnRequest } from '../src/core/turn-request.ts';
 import { FakeUpstream, textReply } from '../test/support/fake-upstream.ts';
 import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../test/support/start-test-proxy.ts';
@@ -132,37 +132,21 @@ async function proxyTtft(port: number, messages: object[]): Promise<{ ttft: numb
   return { ttft, gaps };
 }
 
-/** The raw CLI, cold, same flags and upstream: spawn → first text delta on its stdout. */
-async function rawCliTtft(): Promise<number> {
-  const request = plainTurnRequest('sonnet', { messages: [{ role: 'user', content: 'What is the capital of France?' }], maxTokens: 256 });
-  const cwd = mkdtempSync(join(tmpdir(), 'claude-proxy-bench-cwd-'));
-  const invocation = buildCliInvocation(request, { claudePath: bundledClaudePath(), cwd, environment: cliEnvironment, newId: () => 'bench' });
-  const started = performance.now();
-  const child = spawn(invocation.command, invocation.args, { cwd, env: buildCliEnvironment(cliEnvironment), stdio: ['pipe', 'pipe', 'ignore'] });
-  for (const step of invocation.stdinSteps) child.stdin.write(`${step.line}\n`);
-  const ttft = await new Promise<number>((resolve) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      if (buffer.includes('"text_delta"')) resolve(performance.now() - started);
-    });
-  });
-  child.kill('SIGTERM');
-  return ttft;
-}
-
 /**
- * The floor of the warm path: the raw CLI started ahead (same flags, waiting on stdin), then given the same stdin
- * as the proxy writes: stdin written → first text delta on its stdout.
+ * The raw CLI, same flags, environment, stdin and upstream as the proxy gives it: first text delta on its stdout,
+ * timed from the spawn (cold) or, for the warm path's floor, from writing stdin to a CLI started ahead and waiting.
  */
-async function rawWarmCliTtft(): Promise<number> {
+async function rawCliTtft(start: 'cold' | 'warm'): Promise<number> {
   const request = plainTurnRequest('sonnet', { messages: [{ role: 'user', content: 'What is the capital of France?' }], maxTokens: 256 });
   const cwd = mkdtempSync(join(tmpdir(), 'claude-proxy-bench-cwd-'));
   const invocation = buildCliInvocation(request, { claudePath: bundledClaudePath(), cwd, environment: cliEnvironment, newId: () => 'bench' });
+  let started = performance.now();
   const child = spawn(invocation.command, invocation.args, { cwd, env: invocation.env, stdio: ['pipe', 'pipe', 'ignore'] });
-  // Started and waiting on stdin well before this (its start-up takes about 0.5 s of CPU).
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const started = performance.now();
+  if (start === 'warm') {
+    // Started and waiting on stdin well before this (its start-up takes about 0.5 s of CPU).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    started = performance.now();
+  }
   for (const step of invocation.stdinSteps) child.stdin.write(`${step.line}\n`);
   const ttft = await new Promise<number>((resolve) => {
     let buffer = '';
@@ -221,9 +205,9 @@ try {
   // Every measurement starts on a quiet machine: no pool refill still starting on the other core.
   for (let run = 0; run < RUNS; run += 1) {
     await warmReady(POOL_PORT);
-    raw.push(await rawCliTtft());
+    raw.push(await rawCliTtft('cold'));
     await warmReady(POOL_PORT);
-    rawWarm.push(await rawWarmCliTtft());
+    rawWarm.push(await rawCliTtft('warm'));
     await warmReady(POOL_PORT);
     warmSingle.push((await proxyTtft(POOL_PORT, [{ role: 'user', content: 'What is the capital of France?' }])).ttft);
     await warmReady(POOL_PORT);

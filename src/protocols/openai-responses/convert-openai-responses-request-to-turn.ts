@@ -6,13 +6,13 @@
  * (previous_response_id, conversation, stored prompts, item references, background runs) is a 400 that says so.
  * Hosted tools and the items they produce cannot run here: they are dropped and named in `ignored` (x-proxy-ignored).
  */
-import type { ContentBlockParam, TextBlockParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, TextBlockParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
-import { convertInputFileToBlock, convertInputImageToBlock } from './convert-input-media-to-block.ts';
+import { imageBlockFromUrl, pdfBlockFromFileData } from '../openai-common/convert-openai-media-to-block.ts';
 import { decodeReasoningAsThinking } from './encode-thinking-as-reasoning.ts';
 import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
 import { parseFunctionArguments } from '../openai-common/parse-function-arguments.ts';
@@ -197,7 +197,7 @@ function toolResultContent(output: Content, path: string): NonNullable<ToolResul
   return output.map((part, index) => mediaOrText(part, `${path}.${index}`));
 }
 
-function mediaOrText(part: { type: string; [key: string]: unknown }, path: string): TextBlockParam | ReturnType<typeof convertInputImageToBlock> | ReturnType<typeof convertInputFileToBlock> {
+function mediaOrText(part: { type: string; [key: string]: unknown }, path: string): TextBlockParam | ImageBlockParam | DocumentBlockParam {
   switch (part.type) {
     case 'input_text':
     case 'output_text':
@@ -205,9 +205,15 @@ function mediaOrText(part: { type: string; [key: string]: unknown }, path: strin
       if (!isTextPart(part)) throw new ProxyError('invalid_request', `${path}.text: Field required`, { param: `${path}.text` });
       return { type: 'text', text: part.text };
     case 'input_image':
-      return convertInputImageToBlock(part, path);
+      if (typeof part.image_url !== 'string' && part.file_id != null) {
+        // Uploaded files live in OpenAI's storage, which the proxy cannot read.
+        throw new ProxyError('invalid_request', `${path}.file_id: uploaded files are not available through claude-cli-proxy; send image_url as a data: URL or an http(s) URL`, {
+          param: `${path}.file_id`,
+        });
+      }
+      return imageBlockFromUrl(part.image_url, `${path}.image_url`);
     case 'input_file':
-      return convertInputFileToBlock(part, path);
+      return pdfBlockFromFileData({ file_data: part.file_data, filename: part.filename }, path);
     default:
       throw new ProxyError('invalid_request', `${path}.type: content parts of type "${part.type}" are not supported (input_text, input_image and PDF input_file parts are)`, {
         param: `${path}.type`,

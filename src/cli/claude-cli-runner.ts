@@ -139,12 +139,7 @@ export class ClaudeCliRunner implements CliRunner {
       const stderrMark = cli.stderrMark;
       const input = new StdinFeeder(cli, stepsFor(invocation, kept != null ? 'kept' : warm == null || warm.exact ? 'fresh' : 'late settings'));
       input.writeUntilAck();
-      for await (const line of guardLines(cli.lines(), options.signal, this.settings)) {
-        // The CLI's own requests (MCP messages for the client's tools, permission prompts) are answered here.
-        if (line.startsWith('{"type":"control_request"')) {
-          answerControlRequest(cli, line, request.tools);
-          continue;
-        }
+      for await (const line of outputLines(cli, options.signal, this.settings, request.tools)) {
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
           if (isResultLine(line)) input.acknowledge();
@@ -177,11 +172,7 @@ export class ClaudeCliRunner implements CliRunner {
   /** Reads the turn's `result` line; keeps the process when the model's answer ended cleanly, else ends it. */
   private async keepForNextTurn(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation): Promise<void> {
     try {
-      for await (const line of guardLines(child.lines(), AbortSignal.timeout(RESULT_WAIT_MS), this.settings)) {
-        if (line.startsWith('{"type":"control_request"')) {
-          answerControlRequest(child, line, request.tools);
-          continue;
-        }
+      for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, request.tools)) {
         if (!isResultLine(line)) continue;
         if (!resultAllowsContinuing(line)) break;
         this.live.delete(child);
@@ -277,6 +268,22 @@ function isResultLine(line: string): boolean {
     return (JSON.parse(line) as { type?: unknown }).type === 'result';
   } catch {
     return false;
+  }
+}
+
+/**
+ * The CLI's stdout lines under the guards below, without its own requests (MCP messages for the client's tools,
+ * permission prompts): those are answered on its stdin here.
+ */
+async function* outputLines(
+  child: ClaudeProcess,
+  signal: AbortSignal,
+  limits: { requestTimeoutMs: number; streamIdleTimeoutMs: number },
+  tools: readonly ClientTool[],
+): AsyncGenerator<string> {
+  for await (const line of guardLines(child.lines(), signal, limits)) {
+    if (line.startsWith('{"type":"control_request"')) answerControlRequest(child, line, tools);
+    else yield line;
   }
 }
 

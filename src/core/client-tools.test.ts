@@ -1,6 +1,6 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../errors.ts';
+import { proxyErrorOf } from '../../test/support/proxy-error-of.ts';
 import { hasToolTurns, prefixToolNames, selectTools, stripToolNamePrefix, TOOL_NAME_PREFIX, validateClientTools } from './client-tools.ts';
 import type { ClientTool, ConversationMessage } from './turn-request.ts';
 
@@ -8,15 +8,7 @@ const tool = (name: string, inputSchema: Record<string, unknown> = { type: 'obje
 const path = (index: number) => `tools.${index}`;
 
 /** The ProxyError a call throws (fails the test if it throws none). */
-function errorOf(run: () => unknown): ProxyError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
-}
+const errorOf = proxyErrorOf;
 
 const plain: ConversationMessage[] = [
   { role: 'user', content: 'hi' },

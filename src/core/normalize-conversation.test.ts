@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../errors.ts';
+import { proxyErrorOf } from '../../test/support/proxy-error-of.ts';
+import type { ProxyError } from '../errors.ts';
 import { normalizeConversation } from './normalize-conversation.ts';
 import type { ConversationMessage } from './turn-request.ts';
 
 function failure(messages: ConversationMessage[]): ProxyError {
-  try {
-    normalizeConversation(messages);
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
+  return proxyErrorOf(() => normalizeConversation(messages));
 }
 
 describe('normalizeConversation', () => {

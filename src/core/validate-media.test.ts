@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../errors.ts';
+import { proxyErrorOf } from '../../test/support/proxy-error-of.ts';
+import type { ProxyError } from '../errors.ts';
 import type { ConversationMessage } from './turn-request.ts';
 import { MAX_IMAGE_BASE64_BYTES, validateMedia } from './validate-media.ts';
 
@@ -12,13 +13,7 @@ function image(mediaType: string, data: string) {
 }
 
 function failure(messages: ConversationMessage[]): ProxyError {
-  try {
-    validateMedia(messages);
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
+  return proxyErrorOf(() => validateMedia(messages));
 }
 
 describe('validateMedia', () => {

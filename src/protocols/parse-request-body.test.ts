@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../errors.ts';
+import { proxyErrorOf } from '../../test/support/proxy-error-of.ts';
+import type { ProxyError } from '../errors.ts';
 import { messagesRequestSchema } from './anthropic/anthropic-wire.ts';
 import { parseRequestBody } from './parse-request-body.ts';
 
 const VALID = { model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
 
 function parseError(body: unknown): ProxyError {
-  try {
-    parseRequestBody(messagesRequestSchema, body);
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
+  return proxyErrorOf(() => parseRequestBody(messagesRequestSchema, body));
 }
 
 describe('parseRequestBody with messagesRequestSchema', () => {

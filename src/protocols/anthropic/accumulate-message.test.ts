@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
+import { proxyErrorOf } from '../../../test/support/proxy-error-of.ts';
 import { parseCliLine } from '../../cli/cli-lines.ts';
 import { createCliEventState, stepCliEvents } from '../../cli/convert-cli-lines-to-anthropic-events.ts';
-import { ProxyError } from '../../errors.ts';
 import { accumulateMessage, createMessageAccumulator, finishMessage } from './accumulate-message.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'cli', '__fixtures__');
@@ -25,15 +25,7 @@ function fold(events: readonly RawMessageStreamEvent[]): Message {
   return finishMessage(state);
 }
 
-function failure(run: () => unknown): ProxyError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
-}
+const failure = proxyErrorOf;
 
 /** The final message as the official SDK's MessageStream builds it from our events sent as SSE. */
 async function sdkFinalMessage(events: readonly RawMessageStreamEvent[]): Promise<Message> {

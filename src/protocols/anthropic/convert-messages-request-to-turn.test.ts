@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../../errors.ts';
+import { proxyErrorOf } from '../../../test/support/proxy-error-of.ts';
+import type { ProxyError } from '../../errors.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 import { messagesRequestSchema } from './anthropic-wire.ts';
 import { convertMessagesRequestToTurn } from './convert-messages-request-to-turn.ts';
@@ -9,13 +10,7 @@ function convert(body: Record<string, unknown>) {
 }
 
 function convertError(body: Record<string, unknown>): ProxyError {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
+  return proxyErrorOf(() => convert(body));
 }
 
 describe('convertMessagesRequestToTurn', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { proxyErrorOf } from '../../../test/support/proxy-error-of.ts';
 import { normalizeConversation } from '../../core/normalize-conversation.ts';
-import { ProxyError } from '../../errors.ts';
+import type { ProxyError } from '../../errors.ts';
 import { convertOpenAIChatRequestToTurn, type ConvertedChatRequest } from './convert-openai-chat-request-to-turn.ts';
 import { chatCompletionRequestSchema } from './openai-chat-wire.ts';
 
@@ -18,13 +19,7 @@ function convertMessages(messages: unknown[], extra: Record<string, unknown> = {
 
 /** The ProxyError a conversion throws (fails the test if it does not throw one). */
 function errorOf(body: Record<string, unknown>): ProxyError {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
+  return proxyErrorOf(() => convert(body));
 }
 
 function userWith(content: unknown): Record<string, unknown> {

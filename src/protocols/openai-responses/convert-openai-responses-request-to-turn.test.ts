@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { proxyErrorOf } from '../../../test/support/proxy-error-of.ts';
 import { normalizeConversation } from '../../core/normalize-conversation.ts';
-import { ProxyError } from '../../errors.ts';
+import type { ProxyError } from '../../errors.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
 import { convertOpenAIResponsesRequestToTurn, type ConvertedResponsesRequest } from './convert-openai-responses-request-to-turn.ts';
 import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
@@ -16,13 +17,7 @@ function convert(body: Record<string, unknown>): ConvertedResponsesRequest {
 
 /** The ProxyError a conversion throws (fails the test if it does not throw one). */
 function errorOf(body: Record<string, unknown>): ProxyError {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof ProxyError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProxyError');
+  return proxyErrorOf(() => convert(body));
 }
 
 const user = (content: unknown) => ({ role: 'user', content });

@@ -8,7 +8,7 @@ import { deflateSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textReply } from '../support/fake-upstream.ts';
+import { textReply, withoutCliAdditions } from '../support/fake-upstream.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
 let proxy: TestProxy;
@@ -24,16 +24,6 @@ afterAll(async () => proxy.close());
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n').toString('base64');
-
-/** The upstream messages without the CLI's own additions: the date reminder block and cache_control markers. */
-function withoutCliAdditions(messages: any[]): any[] {
-  return messages.map((message, index) => ({
-    role: message.role,
-    content: (message.content as any[])
-      .filter((block) => !(index === 0 && block.type === 'text' && String(block.text).startsWith('<system-reminder>\nAs you answer')))
-      .map(({ cache_control: _cache, ...block }) => block),
-  }));
-}
 
 /** The client's messages in block form (what the upstream must see). */
 function asBlocks(messages: Anthropic.MessageParam[]): any[] {

@@ -3,7 +3,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorReply, textReply } from '../support/fake-upstream.ts';
+import { errorReply, textReply, withoutCliAdditions } from '../support/fake-upstream.ts';
 import { readSseFrames } from '../support/read-sse.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
@@ -19,16 +19,6 @@ afterAll(async () => proxy.close());
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const weatherSchema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
 const weatherTool: OpenAI.Responses.FunctionTool = { type: 'function', name: 'get_weather', description: 'Current weather for a city', parameters: weatherSchema, strict: true };
-
-/** The upstream messages without the CLI's own additions: the date reminder block and cache_control markers. */
-function withoutCliAdditions(messages: any[]): any[] {
-  return messages.map((message, index) => ({
-    role: message.role,
-    content: (message.content as any[])
-      .filter((block) => !(index === 0 && block.type === 'text' && String(block.text).startsWith('<system-reminder>\nAs you answer')))
-      .map(({ cache_control: _cache, ...block }) => block),
-  }));
-}
 
 function upstreamRequest(marker: string) {
   const requests = proxy.upstream.modelRequests(marker);

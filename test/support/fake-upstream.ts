@@ -271,6 +271,16 @@ function streamEvents(
 }
 
 /** The text of the last user message of a Messages request body (all text blocks joined). */
+/** The upstream messages without the CLI's own additions: the date reminder block and cache_control markers. */
+export function withoutCliAdditions(messages: any[]): any[] {
+  return messages.map((message, index) => ({
+    role: message.role,
+    content: (message.content as any[])
+      .filter((block) => !(index === 0 && block.type === 'text' && String(block.text).startsWith('<system-reminder>\nAs you answer')))
+      .map(({ cache_control: _cache, ...block }) => block),
+  }));
+}
+
 export function lastUserText(body: any): string {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
   const last = [...messages].reverse().find((message) => message?.role === 'user');

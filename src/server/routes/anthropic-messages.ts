@@ -5,27 +5,23 @@
  */
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import type { FastifyInstance } from 'fastify';
-import { streamTurnEvents } from '../../core/stream-turn-events.ts';
 import { countTokensRequestSchema, messagesRequestSchema } from '../../protocols/anthropic/anthropic-wire.ts';
-import { accumulateMessage, createMessageAccumulator, finishMessage } from '../../protocols/anthropic/accumulate-message.ts';
 import { convertMessagesRequestToTurn } from '../../protocols/anthropic/convert-messages-request-to-turn.ts';
 import { estimateInputTokens } from '../../protocols/anthropic/estimate-input-tokens.ts';
 import { formatAnthropicError } from '../../protocols/anthropic/format-anthropic-error.ts';
 import { parseRequestBody } from '../../protocols/parse-request-body.ts';
-import { abortOnDisconnect } from '../abort-on-disconnect.ts';
 import type { AppDependencies } from '../create-app.ts';
+import { collectMessage, runTurn } from '../run-turn.ts';
 import type { SseFrame } from '../sse-stream.ts';
 import { streamSseResponse } from '../stream-sse-response.ts';
 
 export function registerAnthropicMessagesRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
-  const { runner, config, now } = dependencies;
+  const { config, now } = dependencies;
 
   app.post('/v1/messages', { config: { protocol: 'anthropic' } }, async (request, reply) => {
     const body = parseRequestBody(messagesRequestSchema, request.body);
     const { turn, ignored } = convertMessagesRequestToTurn(body);
-    if (ignored.length > 0) void reply.header('x-proxy-ignored', ignored.join(', '));
-    let started = false;
-    const events = streamTurnEvents(runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now, onStarted: () => (started = true) });
+    const { events, started } = runTurn(request, reply, dependencies, turn, ignored);
 
     if (body.stream === true) {
       await streamSseResponse(request, reply, toFrames(events), {
@@ -35,12 +31,10 @@ export function registerAnthropicMessagesRoutes(app: FastifyInstance, dependenci
           return [{ event: 'error', data: { type: 'error', error: detail } }];
         },
         endFrames: [],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now, started: () => started });
+      }, { keepAliveMs: config.keepAliveIntervalMs, now, started });
       return reply;
     }
-    const accumulator = createMessageAccumulator();
-    for await (const event of events) accumulateMessage(accumulator, event);
-    return finishMessage(accumulator);
+    return collectMessage(events);
   });
 
   app.post('/v1/messages/count_tokens', { config: { protocol: 'anthropic' } }, async (request, reply) => {

@@ -4,29 +4,24 @@
  * on the same turn core as the Messages API, through one pure translator.
  */
 import { randomBytes } from 'node:crypto';
-import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { streamTurnEvents } from '../../core/stream-turn-events.ts';
-import { accumulateMessage, createMessageAccumulator, finishMessage } from '../../protocols/anthropic/accumulate-message.ts';
 import { convertAnthropicEventsToChunks } from './openai-chat-frames.ts';
 import { convertAnthropicMessageToOpenAIChatCompletion } from '../../protocols/openai-chat/convert-anthropic-message-to-openai-chat-completion.ts';
 import { convertOpenAIChatRequestToTurn } from '../../protocols/openai-chat/convert-openai-chat-request-to-turn.ts';
 import { formatOpenAIError } from '../../protocols/openai-chat/format-openai-error.ts';
 import { chatCompletionRequestSchema } from '../../protocols/openai-chat/openai-chat-wire.ts';
 import { parseRequestBody } from '../../protocols/parse-request-body.ts';
-import { abortOnDisconnect } from '../abort-on-disconnect.ts';
 import type { AppDependencies } from '../create-app.ts';
+import { collectMessage, runTurn } from '../run-turn.ts';
 import { streamSseResponse } from '../stream-sse-response.ts';
 
 export function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
-  const { runner, config, now } = dependencies;
+  const { config, now } = dependencies;
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const body = parseRequestBody(chatCompletionRequestSchema, request.body);
     const { turn, ignored, stream, includeUsage } = convertOpenAIChatRequestToTurn(body);
-    if (ignored.length > 0) void reply.header('x-proxy-ignored', ignored.join(', '));
-    let started = false;
-    const events: AsyncIterable<RawMessageStreamEvent> = streamTurnEvents(runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now, onStarted: () => (started = true) });
+    const { events, started } = runTurn(request, reply, dependencies, turn, ignored);
     const id = `chatcmpl-${randomBytes(15).toString('base64url')}`;
     const created = Math.floor(now() / 1000);
 
@@ -35,12 +30,10 @@ export function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, depend
         keepAlive: { comment: 'keep-alive' },
         errorFrames: (error) => [{ data: formatOpenAIError(error) }],
         endFrames: [{ rawData: '[DONE]' }],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now, started: () => started });
+      }, { keepAliveMs: config.keepAliveIntervalMs, now, started });
       return reply;
     }
-    const accumulator = createMessageAccumulator();
-    for await (const event of events) accumulateMessage(accumulator, event);
-    return convertAnthropicMessageToOpenAIChatCompletion(finishMessage(accumulator), { id, created });
+    return convertAnthropicMessageToOpenAIChatCompletion(await collectMessage(events), { id, created });
   }
 
   for (const path of ['/v1/chat/completions', '/chat/completions']) {

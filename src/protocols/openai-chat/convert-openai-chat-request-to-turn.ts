@@ -10,6 +10,7 @@ import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage as MessageParam, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
 import { imageBlockFromUrl, pdfBlockFromFileData } from '../openai-common/convert-openai-media-to-block.ts';
+import { joinTextParts } from '../openai-common/join-text-parts.ts';
 import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
 import { parseFunctionArguments } from '../openai-common/parse-function-arguments.ts';
 import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
@@ -38,7 +39,7 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
   const messages: MessageParam[] = [];
   request.messages.forEach((message, index) => {
     if (message.role === 'system' || message.role === 'developer') {
-      const text = textOf(message.content, `messages.${index}.content`);
+      const text = joinTextParts(message.content, `messages.${index}.content`);
       if (text !== '') system.push(text);
       return;
     }
@@ -120,7 +121,7 @@ function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'develo
       return { role: 'user', content: userContent(message.content, `${path}.content`) };
     case 'assistant': {
       const blocks: ContentBlockParam[] = [];
-      const text = textOf(message.content, `${path}.content`);
+      const text = joinTextParts(message.content, `${path}.content`);
       if (text !== '') blocks.push({ type: 'text', text });
       for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
         blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseFunctionArguments(call.function.arguments, `${path}.tool_calls.${callIndex}.function.arguments`) });
@@ -131,7 +132,7 @@ function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'develo
     case 'tool':
       return {
         role: 'user',
-        content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content, `${path}.content`) }],
+        content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: joinTextParts(message.content, `${path}.content`) }],
       };
     case 'function':
       throw new ProxyError('invalid_request', `${path}.role: "function" messages are deprecated and not supported; use "tool" messages with tool_call_id`, {
@@ -143,17 +144,6 @@ function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'develo
 }
 
 /** Text of string or text-part content (system, developer, assistant and tool messages). */
-function textOf(content: ChatMessage['content'], path: string): string {
-  if (content == null) return '';
-  if (typeof content === 'string') return content;
-  return content
-    .map((part, index) => {
-      if ((part.type === 'text' || part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text;
-      if (part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
-      throw new ProxyError('invalid_request', `${path}.${index}: a part of type "${part.type}" is not allowed here`, { param: `${path}.${index}` });
-    })
-    .join('\n');
-}
 
 function userContent(content: ChatMessage['content'], path: string): string | ContentBlockParam[] {
   if (content == null) return '';

@@ -14,6 +14,7 @@ import type { ClientTool, ConversationMessage, TurnRequest } from '../../core/tu
 import { assertNever, ProxyError } from '../../errors.ts';
 import { imageBlockFromUrl, pdfBlockFromFileData } from '../openai-common/convert-openai-media-to-block.ts';
 import { decodeReasoningAsThinking } from './encode-thinking-as-reasoning.ts';
+import { joinTextParts } from '../openai-common/join-text-parts.ts';
 import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
 import { parseFunctionArguments } from '../openai-common/parse-function-arguments.ts';
 import type { ResponsesInputItem, ResponsesRequest } from './openai-responses-wire.ts';
@@ -121,12 +122,12 @@ function convertItem(item: ResponsesInputItem, path: string, conversation: Conve
     case 'message': {
       const message = parseItem(messageItemSchema, item, path);
       if (message.role === 'system' || message.role === 'developer') {
-        const text = textOf(message.content, `${path}.content`);
+        const text = joinTextParts(message.content, `${path}.content`);
         if (text !== '') conversation.system.push(text);
       } else if (message.role === 'user') {
         conversation.messages.push({ role: 'user', content: userContent(message.content, `${path}.content`) });
       } else {
-        const text = textOf(message.content, `${path}.content`);
+        const text = joinTextParts(message.content, `${path}.content`);
         // An assistant turn with nothing in it cannot be sent upstream (the API rejects empty content).
         if (text !== '') conversation.messages.push({ role: 'assistant', content: [{ type: 'text', text }] });
       }
@@ -171,17 +172,6 @@ function parseItem<Schema extends z.ZodType>(schema: Schema, value: unknown, pat
   throw new ProxyError('invalid_request', `${field}: ${message}`, { param: field });
 }
 
-/** Text of string or text-part content (system, developer and assistant messages). */
-function textOf(content: Content, path: string): string {
-  if (typeof content === 'string') return content;
-  return content
-    .map((part, index) => {
-      if (isTextPart(part)) return part.text;
-      if (part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
-      throw new ProxyError('invalid_request', `${path}.${index}: a part of type "${part.type}" is not allowed here`, { param: `${path}.${index}` });
-    })
-    .join('\n');
-}
 
 function isTextPart(part: { type: string; [key: string]: unknown }): part is { type: string; text: string } {
   return (part.type === 'input_text' || part.type === 'output_text' || part.type === 'text') && typeof part.text === 'string';

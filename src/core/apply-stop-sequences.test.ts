@@ -1,6 +1,6 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
-import { createStopSequenceState, stepStopSequences } from './apply-stop-sequences.ts';
+import { createStopSequenceState, MAX_STOP_SEQUENCE_CHARACTERS, MAX_STOP_SEQUENCES, stepStopSequences, validateStopSequences } from './apply-stop-sequences.ts';
 
 const start: RawMessageStreamEvent = {
   type: 'message_start',
@@ -81,7 +81,44 @@ describe('stepStopSequences', () => {
     expect(run(['STOP'], events).out).toEqual(events);
   });
 
+  it('stops at the sequence the text completes first, as generation would (the longest one at the same end)', () => {
+    expect(run(['abcd', 'bc'], textTurn('xab', 'cd')).out.at(-2)).toMatchObject({ delta: { stop_sequence: 'bc' } });
+    expect(run(['abcd', 'bc'], textTurn('xab', 'cd')).text).toBe('xa');
+    expect(run(['c', 'abc'], textTurn('zabc')).out.at(-2)).toMatchObject({ delta: { stop_sequence: 'abc' } });
+  });
+
+  it('holds back a tail that starts a sequence only after a failed longer start (abab then abac)', () => {
+    const { text, out } = run(['abac'], textTurn('xabab', 'ac!'));
+    expect(text).toBe('xab');
+    expect(out.at(-2)).toMatchObject({ delta: { stop_sequence: 'abac' } });
+  });
+
+  it('matches sequences of characters outside the BMP (surrogate pairs)', () => {
+    expect(run(['🛑'], textTurn('go 🛑 no')).text).toBe('go ');
+  });
+
+  it('costs the same per character with a thousand sequences as with one: no scan per sequence', () => {
+    const many = Array.from({ length: 1000 }, (_, index) => `${'q'.repeat(999)}${index}`);
+    // Each delta ends just short of a match: the naive scan tried every tail length against every sequence.
+    const chunks = Array.from({ length: 20 }, () => `${'q'.repeat(1999)}z`);
+    const measure = (sequences: string[]) => {
+      const started = performance.now();
+      expect(run(sequences, textTurn(...chunks)).text).toBe(chunks.join(''));
+      return performance.now() - started;
+    };
+    const one = measure(['q'.repeat(999) + 'x']);
+    expect(measure(many)).toBeLessThan(10 * one + 50);
+  });
+
   it('ignores empty stop sequences', () => {
     expect(run([''], textTurn('abc')).text).toBe('abc');
+  });
+});
+
+describe('validateStopSequences', () => {
+  it('accepts up to the bounds and names the field beyond them', () => {
+    expect(() => validateStopSequences(Array.from({ length: MAX_STOP_SEQUENCES }, () => 'ab'), 'stop')).not.toThrow();
+    expect(() => validateStopSequences(Array.from({ length: MAX_STOP_SEQUENCES + 1 }, () => 'ab'), 'stop')).toThrow(/^stop: at most 1000/);
+    expect(() => validateStopSequences(['x'.repeat(MAX_STOP_SEQUENCE_CHARACTERS + 1)], 'stop_sequences')).toThrow(/^stop_sequences: .*65536 characters/);
   });
 });

@@ -35,6 +35,24 @@ describe('normalizeConversation', () => {
     ]);
   });
 
+  it('merges a long run of same-role messages in linear time: no slower than a small multiple of parsing them', () => {
+    // 20,000 consecutive assistant messages took 10 s when each merge copied the blocks so far (issue 11).
+    const body = JSON.stringify([
+      { role: 'user', content: 'q' },
+      ...Array.from({ length: 20_000 }, (_, index) => ({ role: 'assistant', content: `a${index}` })),
+      { role: 'user', content: 'q2' },
+    ]);
+    const parseStarted = performance.now();
+    const messages = JSON.parse(body) as ConversationMessage[];
+    const parseMs = performance.now() - parseStarted;
+    const started = performance.now();
+    const merged = normalizeConversation(messages);
+    const normalizeMs = performance.now() - started;
+    expect(merged).toHaveLength(3);
+    expect(merged[1]!.content).toHaveLength(20_000);
+    expect(normalizeMs).toBeLessThan(20 * parseMs + 20);
+  });
+
   it('does not change the messages it was given', () => {
     const messages: ConversationMessage[] = [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }];
     normalizeConversation(messages);

@@ -44,6 +44,7 @@ describe('mapCliResultError', () => {
     const error = mapCliResultError({ subtype: 'success', api_error_status: null, result: 'Not logged in · Please run /login' }, { nowSeconds: NOW });
     expect(error.kind).toBe('authentication');
     expect(error.message).toBe(`Not logged in · Please run /login. ${LOGIN_HINT}`);
+    expect(error.cliCondition).toBe('cli_not_logged_in');
   });
 
   it('maps a rejected API key to 401 without the login hint', () => {
@@ -51,6 +52,7 @@ describe('mapCliResultError', () => {
     expect(error.status).toBe(401);
     expect(error.message).not.toContain(LOGIN_HINT);
     expect(error.message).toContain('ANTHROPIC_API_KEY');
+    expect(error.cliCondition).toBeUndefined();
   });
 
   it('says the login was rejected for other authentication failures', () => {
@@ -102,6 +104,7 @@ describe('mapCliExitError', () => {
     expect(error.message).toContain('could not start the Claude Code CLI (/opt/claude): spawn /opt/claude ENOENT');
     expect(error.message).toContain('Set CLAUDE_PATH');
     expect(error.cause).toBe(spawnError);
+    expect(error.cliCondition).toBe('cli_not_runnable');
   });
 
   it('reports a not-logged-in stderr as an authentication error with the hint', () => {

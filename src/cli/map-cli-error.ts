@@ -35,7 +35,7 @@ export function mapCliResultError(
       isNotLoggedIn(text)
         ? `${message}. ${LOGIN_HINT}`
         : `${message} (upstream rejected the credentials of the proxy's Claude Code CLI: check ANTHROPIC_API_KEY if you set one, or run \`claude auth login\` again)`,
-      { status },
+      { status, ...(isNotLoggedIn(text) ? { cliCondition: 'cli_not_logged_in' as const } : {}) },
     );
   }
   return new ProxyError(kind, message, {
@@ -62,10 +62,10 @@ function statusFromText(text: string, syntheticError: string | undefined): numbe
 /** The CLI ended without a `result` line: it could not start, crashed, or was killed. */
 export function mapCliExitError(exit: { code: number | null; signal: string | null; spawnError?: Error | undefined }, stderr: string, claudePath: string): ProxyError {
   if (exit.spawnError != null) {
-    return new ProxyError('api_error', `could not start the Claude Code CLI (${claudePath}): ${exit.spawnError.message}. Set CLAUDE_PATH or install it (npm install -g @anthropic-ai/claude-code).`, { cause: exit.spawnError });
+    return new ProxyError('api_error', `could not start the Claude Code CLI (${claudePath}): ${exit.spawnError.message}. Set CLAUDE_PATH or install it (npm install -g @anthropic-ai/claude-code).`, { cause: exit.spawnError, cliCondition: 'cli_not_runnable' });
   }
   const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-  if (isNotLoggedIn(tail)) return new ProxyError('authentication', `${tail}. ${LOGIN_HINT}`);
+  if (isNotLoggedIn(tail)) return new ProxyError('authentication', `${tail}. ${LOGIN_HINT}`, { cliCondition: 'cli_not_logged_in' });
   const how = exit.signal != null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
   return new ProxyError('api_error', `the Claude Code CLI ${how} without an answer${tail !== '' ? `: ${tail}` : ''}`);
 }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ClaudeCliRunner, runnerSettings } from '../../src/cli/claude-cli-runner.ts';
-import { createCachedCliStatus } from '../../src/cli/cached-cli-status.ts';
+import { CliHealth } from '../../src/cli/cli-health.ts';
+import { probeCli } from '../../src/cli/probe-cli.ts';
 import { ensurePrivateWorkDirectory } from '../../src/cli/private-work-directory.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
@@ -22,6 +23,7 @@ export interface TestProxy {
   upstream: FakeUpstream;
   app: FastifyInstance;
   runner: ClaudeCliRunner;
+  cliHealth: CliHealth;
   home: string;
   config: Config;
   close: () => Promise<void>;
@@ -65,13 +67,16 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
   const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment));
   runner.prewarm(config.warmModel);
-  const app = await createApp({ config, runner, cliStatus: createCachedCliStatus(config.claudePath, cliEnvironment), now: Date.now });
+  const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, cliEnvironment), now: Date.now, intervalMs: 30_000 });
+  await cliHealth.refresh();
+  const app = await createApp({ config, runner, cliHealth, now: Date.now });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
     upstream,
     app,
     runner,
+    cliHealth,
     home,
     config,
     close: async () => {

@@ -1,6 +1,7 @@
 /**
  * @module
  * GET /health: 200 when the CLI can serve requests, 503 (with the reason) when it cannot run or is not logged in.
+ * Answers at once from state kept current in the background (cli/cli-health.ts): it never waits for a probe.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../create-app.ts';
@@ -8,9 +9,10 @@ import type { AppDependencies } from '../create-app.ts';
 export function registerHealthRoute(app: FastifyInstance, dependencies: AppDependencies): void {
   const startedAt = dependencies.now();
   app.get('/health', async (_request, reply) => {
-    const cli = await dependencies.cliStatus();
+    const cli = dependencies.cliHealth.state;
     const pool = dependencies.runner.stats();
-    const ready = cli.error == null && cli.loggedIn === true;
+    const ready = dependencies.cliHealth.ready;
+    const iso = (at: number | undefined) => (at != null ? new Date(at).toISOString() : null);
     void reply.status(ready ? 200 : 503);
     return {
       status: ready ? 'ok' : 'degraded',
@@ -20,8 +22,12 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         version: cli.version ?? null,
         logged_in: cli.loggedIn ?? null,
         auth_method: cli.authMethod ?? null,
+        confirmed_at: iso(cli.confirmedAt),
+        last_turn: cli.lastTurn != null ? { at: iso(cli.lastTurn.at), outcome: cli.lastTurn.evidence } : null,
         ...(cli.error != null ? { error: cli.error } : {}),
         ...(cli.loggedIn === false ? { hint: 'run `claude auth login` (or `npx claude auth login` in the proxy folder)' } : {}),
+        ...(cli.loggedIn == null && cli.error == null ? { error: cli.probeProblem ?? 'the CLI has not been checked yet' } : {}),
+        ...(cli.probeProblem != null ? { probe_problem: cli.probeProblem } : {}),
       },
       processes: { active: dependencies.runner.activeCount() },
       pool: { in_use: pool.inUse, queued: pool.queued, max_concurrent: pool.maxConcurrent, warm_size: pool.warm.size, warm_idle: pool.warm.idle, affinity_size: pool.affinity.size, affinity_kept: pool.affinity.kept, affinity_continued: pool.affinity.continued },

@@ -8,6 +8,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
+        // The HTTP stack in process, with a runner that answers from recorded CLI output (fuzz, server behaviour).
+        test: { name: 'in-process', include: ['test/in-process/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 }, testTimeout: 120_000 },
+      },
+      {
         // The same e2e cases with every request on a cold CLI (WARM_POOL_SIZE=0): both paths must behave alike.
         test: {
           name: 'e2e-cold',

@@ -23,7 +23,14 @@ export interface Config {
   /** Working directory of the CLI processes; undefined: a private empty directory made at start-up. */
   cwd: string | undefined;
   requestTimeoutMs: number;
+  /** Longest silence while the model writes text: a stalled stream (docs/limits.md). */
   streamIdleTimeoutMs: number;
+  /** Longest silence while the model reads, thinks or writes a tool input, when a healthy upstream can be silent. */
+  streamQuietTimeoutMs: number;
+  /** Time for a client to send its request headers and body; a trickling connection is then closed with 408. */
+  requestBodyTimeoutMs: number;
+  /** On SIGTERM, how long running turns may go on before they are ended with an error. */
+  shutdownGraceMs: number;
   keepAliveIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: readonly string[];
@@ -71,6 +78,9 @@ const envSchema = z.object({
   CLAUDE_PATH: z.string().trim().min(1).optional(),
   REQUEST_TIMEOUT_MS: positiveInteger('REQUEST_TIMEOUT_MS').optional(),
   STREAM_IDLE_TIMEOUT_MS: positiveInteger('STREAM_IDLE_TIMEOUT_MS').optional(),
+  STREAM_QUIET_TIMEOUT_MS: positiveInteger('STREAM_QUIET_TIMEOUT_MS').optional(),
+  REQUEST_BODY_TIMEOUT_MS: positiveInteger('REQUEST_BODY_TIMEOUT_MS').optional(),
+  SHUTDOWN_GRACE_MS: z.string().trim().regex(/^\d+$/, 'SHUTDOWN_GRACE_MS must be a whole number (0 ends running turns at once)').transform(Number).optional(),
   KEEPALIVE_INTERVAL_MS: positiveInteger('KEEPALIVE_INTERVAL_MS').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   CORS_ORIGINS: listText.optional(),
@@ -97,7 +107,7 @@ export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
 Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses APIs from the logged-in Claude Code CLI.
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
-REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
+REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, STREAM_QUIET_TIMEOUT_MS, REQUEST_BODY_TIMEOUT_MS, SHUTDOWN_GRACE_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
 MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
@@ -178,7 +188,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     claudePath: resolveClaudePath(settings.CLAUDE_PATH, env.PATH),
     cwd: cwd != null ? resolve(cwd) : undefined,
     requestTimeoutMs: settings.REQUEST_TIMEOUT_MS ?? 600_000,
-    streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 120_000,
+    streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 30_000,
+    streamQuietTimeoutMs: settings.STREAM_QUIET_TIMEOUT_MS ?? 300_000,
+    requestBodyTimeoutMs: settings.REQUEST_BODY_TIMEOUT_MS ?? 30_000,
+    shutdownGraceMs: settings.SHUTDOWN_GRACE_MS ?? 10_000,
     keepAliveIntervalMs: settings.KEEPALIVE_INTERVAL_MS ?? 10_000,
     logLevel: settings.LOG_LEVEL ?? 'info',
     corsOrigins: Object.freeze(settings.CORS_ORIGINS ?? []),

@@ -36,14 +36,20 @@ export interface ProxyErrorOptions {
   retryAfterSeconds?: number;
   /** The request field at fault, when known (OpenAI's `param`). */
   param?: string;
+  /** What the failure shows about the CLI itself (for /health), when it shows something. */
+  cliCondition?: CliCondition;
   cause?: unknown;
 }
+
+/** Failures that are about the proxy's CLI rather than the request: /health reports them. */
+export type CliCondition = 'cli_not_logged_in' | 'cli_not_runnable';
 
 export class ProxyError extends Error {
   readonly kind: ErrorKind;
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
   readonly param: string | undefined;
+  readonly cliCondition: CliCondition | undefined;
 
   constructor(kind: ErrorKind, message: string, options: ProxyErrorOptions = {}) {
     super(message, options.cause != null ? { cause: options.cause } : undefined);
@@ -52,6 +58,7 @@ export class ProxyError extends Error {
     this.status = options.status ?? STATUS_BY_KIND[kind];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.param = options.param;
+    this.cliCondition = options.cliCondition;
   }
 }
 
@@ -61,6 +68,14 @@ export class ClientDisconnectedError extends Error {
   constructor() {
     super('the client disconnected');
   }
+}
+
+/**
+ * The error a turn ends with when its signal fires: the ProxyError the signal was aborted with (the server shutting
+ * down), otherwise the client's disconnect.
+ */
+export function errorOfAbort(signal: AbortSignal): Error {
+  return signal.reason instanceof ProxyError ? signal.reason : new ClientDisconnectedError();
 }
 
 export function kindForStatus(status: number): ErrorKind {
@@ -87,6 +102,12 @@ export function kindForStatus(status: number): ErrorKind {
     default:
       return status >= 400 && status < 500 ? 'invalid_request' : 'api_error';
   }
+}
+
+/** A client's value inside an error message: JSON-quoted and cut short, so an error never echoes a megabyte back. */
+export function quoteClientValue(value: unknown, maxCharacters = 100): string {
+  const text = typeof value === 'string' ? value : String(value);
+  return JSON.stringify(text.length > maxCharacters ? `${text.slice(0, maxCharacters)}...` : text);
 }
 
 export function assertNever(value: never, what = 'value'): never {

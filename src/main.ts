@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { ClaudeCliRunner, runnerSettings } from './cli/claude-cli-runner.ts';
-import { createCachedCliStatus } from './cli/cached-cli-status.ts';
+import { CliHealth } from './cli/cli-health.ts';
+import { probeCli } from './cli/probe-cli.ts';
 import { ensurePrivateWorkDirectory } from './cli/private-work-directory.ts';
 import { ConfigError, loadConfig, parseCommandLine, USAGE, type Config } from './config.ts';
 import { createApp } from './server/create-app.ts';
@@ -35,12 +36,14 @@ function readConfig(): Config {
 
 const config = readConfig();
 const cwd = config.cwd ?? ensurePrivateWorkDirectory();
-const cliStatus = createCachedCliStatus(config.claudePath, process.env);
-const probe = await cliStatus();
+const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, process.env), now: Date.now, intervalMs: 30_000 });
+await cliHealth.refresh();
+cliHealth.start();
+const probe = cliHealth.state;
 const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env));
 // Not before a login: the pool fills with each key's first use once requests succeed.
-if (probe.error == null && probe.loggedIn === true) runner.prewarm(config.warmModel);
-const app = await createApp({ config, runner, cliStatus, now: Date.now });
+if (cliHealth.ready) runner.prewarm(config.warmModel);
+const app = await createApp({ config, runner, cliHealth, now: Date.now });
 
 try {
   await app.listen({ port: config.port, host: config.host });
@@ -54,6 +57,8 @@ const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.h
 const lines = [`claude-cli-proxy ${packageVersion} listening on ${base}`];
 if (probe.error != null) {
   lines.push(`  WARNING: ${probe.error}`, '  Install the CLI (npm install -g @anthropic-ai/claude-code) or set CLAUDE_PATH.');
+} else if (probe.loggedIn == null) {
+  lines.push(`  WARNING: could not check the Claude Code CLI's login (${probe.probeProblem ?? 'no answer'}); /health checks it again in the background.`);
 } else if (probe.loggedIn !== true) {
   lines.push(
     `  WARNING: the Claude Code CLI (${config.claudePath}, ${probe.version ?? 'unknown version'}) is NOT logged in.`,
@@ -70,11 +75,30 @@ lines.push(
 );
 console.log(lines.join('\n'));
 
+// SIGTERM/SIGINT: a graceful close (close-gracefully.ts), bounded: past the grace period and the CLI's kill grace,
+// or on a second signal, every CLI process is killed and the proxy exits at once.
+const EXIT_SLACK_MS = 5_000;
 let closing = false;
+function exitNow(code: number): never {
+  runner.killAll();
+  process.exit(code);
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (closing) process.exit(1);
+    if (closing) exitNow(1);
     closing = true;
-    void app.close().then(() => process.exit(0));
+    cliHealth.stop();
+    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new requests; running turns may finish');
+    setTimeout(() => {
+      app.log.error('shutdown took too long: exiting now');
+      exitNow(1);
+    }, config.shutdownGraceMs + EXIT_SLACK_MS).unref();
+    app.closeGracefully(config.shutdownGraceMs).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed');
+        exitNow(1);
+      },
+    );
   });
 }

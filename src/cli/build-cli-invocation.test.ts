@@ -288,3 +288,18 @@ describe('buildCliInvocation client tools', () => {
     expect(lines.find((line) => line.type === 'assistant').message.content).toEqual(history[1]!.content);
   });
 });
+
+describe('buildCliInvocation structured output', () => {
+  it('gives the schema in initialize (stdin), never on argv: a 1 MB schema made the spawn fail with E2BIG', () => {
+    const schema = { type: 'object', description: 'x'.repeat(1_000_000), properties: { name: { type: 'string' } } };
+    const invocation = build(turn({ outputSchema: schema }));
+    expect(invocation.args).not.toContain('--json-schema');
+    expect(invocation.args.join(' ').length).toBeLessThan(1000);
+    expect(JSON.parse(invocation.stdinLines[0]!)).toMatchObject({ type: 'control_request', request: { subtype: 'initialize', jsonSchema: schema } });
+  });
+
+  it('sends no jsonSchema without a schema, so a warm process serves both kinds with the same argv', () => {
+    expect(JSON.parse(build().stdinLines[0]!).request).not.toHaveProperty('jsonSchema');
+    expect(build(turn({ outputSchema: { type: 'object' } })).args).toEqual(build().args);
+  });
+});

@@ -100,8 +100,6 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     '--no-session-persistence',
     '--model', request.model,
     ...thinkingArguments(request.thinking),
-    // Structured output: the model answers through a StructuredOutput tool with this schema (core/convert-structured-output.ts).
-    ...(request.outputSchema != null ? ['--json-schema', JSON.stringify(request.outputSchema)] : []),
     // Client tools: the CLI asks the proxy before a call runs; the proxy never answers, the turn ends at message_stop.
     ...(request.tools.length > 0 ? ['--permission-prompt-tool', 'stdio'] : []),
   ];
@@ -141,6 +139,10 @@ function buildStdinSteps(request: TurnRequest, conversation: readonly Conversati
           systemPrompt: request.system.length > 0 ? [...request.system] : '',
           // The client's tools, served by the proxy over this same stdin/stdout (cli/answer-mcp-message.ts).
           ...(request.tools.length > 0 ? { sdkMcpServers: [TOOL_SERVER_NAME] } : {}),
+          // Structured output: the model answers through a StructuredOutput tool with this schema
+          // (core/convert-structured-output.ts). On stdin, not argv (--json-schema): a schema over 128 KiB made the
+          // spawn fail with E2BIG; `initialize` takes it the same way (measured on 2.1.197, a 1 MB schema arrived whole).
+          ...(request.outputSchema != null ? { jsonSchema: request.outputSchema } : {}),
         },
       }),
       awaitsAck: false,

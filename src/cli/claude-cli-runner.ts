@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { assertNever, ClientDisconnectedError, ProxyError } from '../errors.ts';
+import { assertNever, errorOfAbort, ProxyError } from '../errors.ts';
 import { plainTurnRequest, type TurnRequest } from '../core/turn-request.ts';
 import type { ClientTool } from '../core/turn-request.ts';
 import { answerMcpMessage } from './answer-mcp-message.ts';
@@ -17,7 +17,15 @@ import { ClaudeProcess } from './claude-process.ts';
 import type { CliRunner, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
 import { localDay, ParkedConversations } from './conversation-affinity.ts';
-import { answerIsContinuable, createTurnObservation, observeTurnLine, resultAllowsContinuing, type TurnObservation } from './observe-turn-lines.ts';
+import {
+  answerIsContinuable,
+  createTurnObservation,
+  observeTurnLine,
+  phaseAfterLine,
+  resultAllowsContinuing,
+  type StreamPhase,
+  type TurnObservation,
+} from './observe-turn-lines.ts';
 import { mapCliExitError } from './map-cli-error.ts';
 import { WarmPool } from './warm-pool.ts';
 
@@ -28,6 +36,7 @@ export interface ClaudeCliRunnerSettings {
   environment: Record<string, string | undefined>;
   requestTimeoutMs: number;
   streamIdleTimeoutMs: number;
+  streamQuietTimeoutMs: number;
   maxConcurrent: number;
   queueTimeoutMs: number;
   warmPoolSize: number;
@@ -44,8 +53,8 @@ const RESULT_WAIT_MS = 5_000;
 
 /** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
 export function runnerSettings(config: Config, cwd: string, environment: Record<string, string | undefined>): ClaudeCliRunnerSettings {
-  const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs } = config;
-  return { claudePath, cwd, environment, requestTimeoutMs, streamIdleTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs };
+  const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs } = config;
+  return { claudePath, cwd, environment, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs };
 }
 
 export class ClaudeCliRunner implements CliRunner {
@@ -58,6 +67,8 @@ export class ClaudeCliRunner implements CliRunner {
   private continued = 0;
   /** The local day of each process's first turn: the date the CLI wrote into its conversation. */
   private readonly firstTurnDay = new WeakMap<ClaudeProcess, string>();
+  /** Set once the server shuts down: nothing more is started ahead of time or kept. */
+  private draining = false;
 
   constructor(private readonly settings: ClaudeCliRunnerSettings) {
     this.gate = new ConcurrencyGate(settings.maxConcurrent, settings.queueTimeoutMs);
@@ -91,12 +102,24 @@ export class ClaudeCliRunner implements CliRunner {
 
   /** Fills the pool for the most common request: this model, defaults for everything else. */
   prewarm(model: string): void {
+    if (this.draining) return;
     const invocation = this.invocationFor(plainTurnRequest(model));
     for (let count = 0; count < this.settings.warmPoolSize; count += 1) this.pool.fill(invocation);
   }
 
+  drain(error: Error): void {
+    this.draining = true;
+    this.gate.close(error);
+  }
+
   async shutdown(): Promise<void> {
+    this.draining = true;
     await Promise.all([this.pool.shutdown(), this.conversations.shutdown(), ...[...this.live].map((child) => child.terminate())]);
+  }
+
+  /** SIGKILL to every CLI process this runner started, now (the proxy is exiting without a graceful end). */
+  killAll(): void {
+    for (const child of [...this.live, ...this.pool.idleProcesses(), ...this.conversations.processes()]) child.kill();
   }
 
   private invocationFor(request: TurnRequest) {
@@ -109,7 +132,7 @@ export class ClaudeCliRunner implements CliRunner {
   }
 
   async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
-    if (options.signal.aborted) throw new ClientDisconnectedError();
+    if (options.signal.aborted) throw errorOfAbort(options.signal);
     // Invalid requests fail here, before they take a slot or a process.
     const invocation = this.invocationFor(request);
     const release = await this.gate.acquire(options.signal);
@@ -139,7 +162,8 @@ export class ClaudeCliRunner implements CliRunner {
       const stderrMark = cli.stderrMark;
       const input = new StdinFeeder(cli, stepsFor(invocation, kept != null ? 'kept' : warm == null || warm.exact ? 'fresh' : 'late settings'));
       input.writeUntilAck();
-      for await (const line of outputLines(cli, options.signal, this.settings, request.tools)) {
+      const watch: Watch = { phase: 'quiet' };
+      for await (const line of outputLines(cli, options.signal, this.settings, request.tools, watch)) {
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
           if (isResultLine(line)) input.acknowledge();
@@ -156,7 +180,7 @@ export class ClaudeCliRunner implements CliRunner {
     } finally {
       // The consumer has what it needs (or gave up). The process is ended, or kept when the conversation can go on.
       if (child != null) {
-        if (!failed && !options.signal.aborted && this.conversations.enabled && answerIsContinuable(observation)) {
+        if (!failed && !options.signal.aborted && !this.draining && this.conversations.enabled && answerIsContinuable(observation)) {
           void this.keepForNextTurn(child, invocation, request, observation);
         } else {
           void child.terminate();
@@ -165,16 +189,16 @@ export class ClaudeCliRunner implements CliRunner {
       release();
       // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
       // down, a stall): a replacement would likely fail the same way. A kept process took no warm one.
-      if (!failed && !options.signal.aborted && kept == null) this.pool.fill(invocation);
+      if (!failed && !options.signal.aborted && !this.draining && kept == null) this.pool.fill(invocation);
     }
   }
 
   /** Reads the turn's `result` line; keeps the process when the model's answer ended cleanly, else ends it. */
   private async keepForNextTurn(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation): Promise<void> {
     try {
-      for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, request.tools)) {
+      for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, request.tools, { phase: 'quiet' })) {
         if (!isResultLine(line)) continue;
-        if (!resultAllowsContinuing(line)) break;
+        if (!resultAllowsContinuing(line) || this.draining) break;
         this.live.delete(child);
         this.conversations.park(
           conversationSettings(invocation, request),
@@ -192,7 +216,7 @@ export class ClaudeCliRunner implements CliRunner {
 }
 
 function conversationSettings(invocation: CliInvocation, request: TurnRequest) {
-  return { invocation, system: request.system, tools: request.tools };
+  return { invocation, system: request.system, tools: request.tools, outputSchema: request.outputSchema };
 }
 
 /** A kept process has the system prompt and history already: it gets the new user message only. */
@@ -271,39 +295,52 @@ function isResultLine(line: string): boolean {
   }
 }
 
+/** What the idle watchdog knows of the turn: the phase after the last line (observe-turn-lines.ts). */
+interface Watch {
+  phase: StreamPhase;
+}
+
+interface GuardLimits {
+  requestTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+  streamQuietTimeoutMs: number;
+}
+
 /**
  * The CLI's stdout lines under the guards below, without its own requests (MCP messages for the client's tools,
  * permission prompts): those are answered on its stdin here.
  */
-async function* outputLines(
-  child: ClaudeProcess,
-  signal: AbortSignal,
-  limits: { requestTimeoutMs: number; streamIdleTimeoutMs: number },
-  tools: readonly ClientTool[],
-): AsyncGenerator<string> {
-  for await (const line of guardLines(child.lines(), signal, limits)) {
+async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, tools: readonly ClientTool[], watch: Watch): AsyncGenerator<string> {
+  for await (const line of guardLines(child.lines(), signal, limits, watch)) {
+    watch.phase = phaseAfterLine(watch.phase, line);
     if (line.startsWith('{"type":"control_request"')) answerControlRequest(child, line, tools);
     else yield line;
   }
 }
 
+/** The silence allowed before the next line, and the setting that sets it, for the phase the turn is in. */
+function idleLimit(watch: Watch, limits: GuardLimits, first: boolean): { ms: number; what: string } {
+  // Before its first line the CLI is starting up (slow on a loaded machine), not waiting on upstream.
+  if (first) return { ms: Math.max(limits.streamQuietTimeoutMs, STARTUP_ALLOWANCE_MS), what: 'STREAM_QUIET_TIMEOUT_MS, while the CLI started' };
+  return watch.phase === 'text'
+    ? { ms: limits.streamIdleTimeoutMs, what: 'STREAM_IDLE_TIMEOUT_MS, while the model was writing text' }
+    : { ms: limits.streamQuietTimeoutMs, what: 'STREAM_QUIET_TIMEOUT_MS, while the model read the prompt, thought or wrote a tool call' };
+}
+
 /**
  * Yields the lines while enforcing the request timeout, the idle watchdog (the CLI itself does not notice a
- * stalled upstream for minutes) and the client's abort. The idle clock only runs while waiting on the CLI,
- * not while the consumer writes to a slow client.
+ * stalled upstream for minutes) and the signal (the client's disconnect, or the server shutting down). The idle
+ * clock only runs while waiting on the CLI, not while the consumer writes to a slow client.
  */
-async function* guardLines(
-  lines: AsyncIterableIterator<string>,
-  signal: AbortSignal,
-  limits: { requestTimeoutMs: number; streamIdleTimeoutMs: number },
-): AsyncGenerator<string> {
+async function* guardLines(lines: AsyncIterableIterator<string>, signal: AbortSignal, limits: GuardLimits, watch: Watch): AsyncGenerator<string> {
   let fail: (error: Error) => void = () => undefined;
   const stopped = new Promise<never>((_, reject) => {
     fail = reject;
   });
   stopped.catch(() => undefined);
-  const onAbort = (): void => fail(new ClientDisconnectedError());
+  const onAbort = (): void => fail(errorOfAbort(signal));
   signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
   const requestTimer = setTimeout(
     () => fail(new ProxyError('timeout', `the request took longer than REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs} ms)`)),
     limits.requestTimeoutMs,
@@ -312,12 +349,8 @@ async function* guardLines(
   let first = true;
   try {
     while (true) {
-      // Before its first line the CLI is starting up (slow on a loaded machine), not waiting on upstream.
-      const idleMs = first ? Math.max(limits.streamIdleTimeoutMs, STARTUP_ALLOWANCE_MS) : limits.streamIdleTimeoutMs;
-      idleTimer = setTimeout(
-        () => fail(new ProxyError('timeout', `no output from the model for ${idleMs} ms (STREAM_IDLE_TIMEOUT_MS): the upstream stream stalled`)),
-        idleMs,
-      );
+      const limit = idleLimit(watch, limits, first);
+      idleTimer = setTimeout(() => fail(new ProxyError('timeout', `no output from the model for ${limit.ms} ms (${limit.what}): the upstream stream stalled`)), limit.ms);
       const next = await Promise.race([lines.next(), stopped]);
       clearTimeout(idleTimer);
       first = false;

@@ -100,6 +100,11 @@ export class ClaudeProcess {
     }
   }
 
+  /** SIGKILL now, without waiting: the proxy is exiting and cannot wait any more. */
+  kill(): void {
+    this.signal('SIGKILL');
+  }
+
   private signal(signal: NodeJS.Signals): void {
     const pid = this.child.pid;
     if (pid == null || this.hasExited) return;

@@ -7,7 +7,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { TurnRequest } from '../core/turn-request.ts';
 
 export interface RunOptions {
-  /** Aborted when the client goes away: the process is killed. */
+  /**
+   * Aborted when the client goes away (the process is killed and nothing is sent), or with a ProxyError as its
+   * reason when the turn must end with that error (the server shutting down).
+   */
   signal: AbortSignal;
   log: FastifyBaseLogger;
   /** Called once the turn has a CLI slot (it may first wait in the queue). */
@@ -24,6 +27,11 @@ export interface CliRunner {
   activeCount(): number;
   /** Slots, queue and warm pool, for /health. */
   stats(): RunnerStats;
+  /**
+   * The server is shutting down: queued turns fail with `error` now and new ones at once; running turns go on; no
+   * process is started ahead of time or kept for a next turn any more.
+   */
+  drain(error: Error): void;
   /** Kills every process still running (server shutdown). */
   shutdown(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * At most `limit` turns use a CLI process at once; the rest wait in order, for at most `queueTimeoutMs`, then get a
  * 429 with retry-after. A streaming turn holds its slot until its stream ends.
  */
-import { ClientDisconnectedError, ProxyError } from '../errors.ts';
+import { errorOfAbort, ProxyError } from '../errors.ts';
 
 interface Waiter {
   grant: () => void;
@@ -13,6 +13,8 @@ interface Waiter {
 export class ConcurrencyGate {
   private active = 0;
   private readonly waiting: Waiter[] = [];
+  /** Set when the server shuts down: queued and later turns fail with it. */
+  private closedWith: Error | undefined;
 
   constructor(
     private readonly limit: number,
@@ -29,6 +31,7 @@ export class ConcurrencyGate {
 
   /** Resolves with a release function once a slot is free; rejects on timeout or abort. */
   async acquire(signal: AbortSignal): Promise<() => void> {
+    if (this.closedWith != null) throw this.closedWith;
     if (this.active < this.limit && this.waiting.length === 0) return this.take();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -51,7 +54,7 @@ export class ConcurrencyGate {
       }, this.queueTimeoutMs);
       const onAbort = (): void => {
         this.remove(waiter);
-        waiter.fail(new ClientDisconnectedError());
+        waiter.fail(errorOfAbort(signal));
       };
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -60,6 +63,12 @@ export class ConcurrencyGate {
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);
     });
+  }
+
+  /** No more slots: every waiting turn fails with `error` now, and so does every later one. Running turns go on. */
+  close(error: Error): void {
+    this.closedWith = error;
+    for (const waiter of this.waiting.splice(0)) waiter.fail(error);
   }
 
   private take(): () => void {

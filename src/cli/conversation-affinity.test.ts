@@ -8,7 +8,7 @@ function sleeper(): ClaudeProcess {
   return new ClaudeProcess({ command: 'sleep', args: ['60'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: '/' });
 }
 
-const settings: ConversationSettings = { invocation: { command: 'claude', args: ['--model', 'sonnet'], env: { A: '1' }, cwd: '/w' }, system: ['Be brief.'], tools: [] };
+const settings: ConversationSettings = { invocation: { command: 'claude', args: ['--model', 'sonnet'], env: { A: '1' }, cwd: '/w' }, system: ['Be brief.'], tools: [], outputSchema: undefined };
 const held: ConversationMessage[] = [
   { role: 'user', content: 'hi' },
   { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
@@ -32,6 +32,8 @@ describe('ParkedConversations', () => {
     conversations = new ParkedConversations(4, 60_000);
     conversations.park(settings, held, sleeper(), localDay());
     expect(conversations.take({ ...settings, system: ['Be long.'] }, [...held, next])).toBeUndefined();
+    // The schema goes in `initialize`, not argv: a kept process without it must not serve a structured request.
+    expect(conversations.take({ ...settings, outputSchema: { type: 'object' } }, [...held, next])).toBeUndefined();
     expect(conversations.take({ ...settings, invocation: { ...settings.invocation, env: { A: '2' } } }, [...held, next])).toBeUndefined();
     expect(conversations.take(settings, [held[0]!, { role: 'assistant', content: 'Hello!' }, next])).toBeUndefined();
     expect(conversations.take(settings, [...held, { role: 'assistant', content: 'more' }])).toBeUndefined();

@@ -21,6 +21,8 @@ export interface ConversationSettings {
   invocation: Pick<CliInvocation, 'command' | 'args' | 'env' | 'cwd'>;
   system: readonly string[];
   tools: readonly ClientTool[];
+  /** The structured output schema (given in `initialize`, so not part of the invocation's argv). */
+  outputSchema: Record<string, unknown> | undefined;
 }
 
 interface Parked<P> {
@@ -57,6 +59,11 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
 
   get capacity(): number {
     return this.size;
+  }
+
+  /** The kept processes themselves (to kill them at once when the proxy must exit now). */
+  processes(): P[] {
+    return [...this.parked.values()].map((entry) => entry.process);
   }
 
   pids(): number[] {
@@ -130,6 +137,7 @@ export function conversationKey(settings: ConversationSettings, conversation: re
     cwd,
     settings.system,
     settings.tools,
+    settings.outputSchema ?? null,
     conversation.map((message) => [message.role, canonicalContent(message.content)]),
   ]);
   return createHash('sha256').update(material).digest('base64url');

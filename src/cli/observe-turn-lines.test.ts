@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerIsContinuable, createTurnObservation, observeTurnLine, resultAllowsContinuing } from './observe-turn-lines.ts';
+import { answerIsContinuable, createTurnObservation, observeTurnLine, resultAllowsContinuing, phaseAfterLine, type StreamPhase } from './observe-turn-lines.ts';
 
 function fixture(name: string): string[] {
   return readFileSync(join(import.meta.dirname, '__fixtures__', `${name}.cli.ndjson`), 'utf8').split('\n').filter((line) => line !== '');
@@ -51,5 +51,41 @@ describe('observeTurnLine', () => {
     const { result } = observe(fixture('text'));
     expect(resultAllowsContinuing(result.replace('"cache_read_input_tokens":0', '"cache_read_input_tokens":149000'))).toBe(true);
     expect(resultAllowsContinuing(result.replace('"cache_read_input_tokens":0', '"cache_read_input_tokens":160000'))).toBe(false);
+  });
+});
+
+describe('phaseAfterLine', () => {
+  function phases(name: string): string[] {
+    let phase: StreamPhase = 'quiet';
+    return fixture(name).map((line) => (phase = phaseAfterLine(phase, line)));
+  }
+
+  it('is text only while text deltas stream, quiet while the model thinks or between blocks', () => {
+    const thinking = phases('thinking-and-text');
+    const lines = fixture('thinking-and-text');
+    lines.forEach((line, index) => {
+      if (line.includes('"thinking_delta"')) expect(thinking[index]).toBe('quiet');
+      if (line.includes('"text_delta"')) expect(thinking[index]).toBe('text');
+      if (line.includes('"content_block_stop"') || line.includes('"message_delta"')) expect(thinking[index]).toBe('quiet');
+    });
+    expect(thinking).toContain('text');
+  });
+
+  it('is quiet while a tool call input streams (the API buffers each parameter)', () => {
+    const lines = fixture('tool-use');
+    const tool = phases('tool-use');
+    lines.forEach((line, index) => {
+      if (line.includes('"input_json_delta"')) expect(tool[index]).toBe('quiet');
+    });
+  });
+
+  it('keeps the phase across lines that are not stream events (assistant, system, thinking_tokens)', () => {
+    expect(phaseAfterLine('text', '{"type":"assistant","message":{"content":[{"type":"text","text":"x"}]}}')).toBe('text');
+    expect(phaseAfterLine('quiet', '{"type":"system","subtype":"thinking_tokens","estimated_tokens":3}')).toBe('quiet');
+  });
+
+  it('is not fooled by text that quotes a delta type', () => {
+    const line = JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"type":"text_delta"}' } } });
+    expect(phaseAfterLine('quiet', line)).toBe('quiet');
   });
 });

@@ -28,6 +28,20 @@ export function observeTurnLine(observation: TurnObservation, line: string): voi
   }
 }
 
+/**
+ * What the model is doing, as far as the idle watchdog cares. `text`: it is writing text, token by token, so a long
+ * silence means the stream stalled. `quiet`: anything else (reading the prompt, thinking, writing a tool call's
+ * input, between blocks), where the upstream may be silent for minutes while healthy: the API sends only pings
+ * then, and the CLI forwards none (measured on 2.1.197: pings every 2 s for 20 s gave no stdout line at all), and
+ * it buffers each tool input parameter before sending it. Checked on the key/value pairs, not on key order.
+ */
+export type StreamPhase = 'text' | 'quiet';
+
+export function phaseAfterLine(phase: StreamPhase, line: string): StreamPhase {
+  if (!line.includes('"type":"stream_event"')) return phase;
+  return line.includes('"type":"text_delta"') ? 'text' : 'quiet';
+}
+
 /** Blocks a conversation can go on from: no tool call waiting for a result, nothing the CLI itself added. */
 const CONTINUABLE_BLOCKS = new Set<string>(['text', 'thinking', 'redacted_thinking']);
 

@@ -42,6 +42,11 @@ export class WarmPool {
     return this.size;
   }
 
+  /** The idle processes themselves (to kill them at once when the proxy must exit now). */
+  idleProcesses(): ClaudeProcess[] {
+    return this.idle.map((entry) => entry.process);
+  }
+
   idlePids(): number[] {
     return this.idle.flatMap((entry) => (entry.process.pid != null ? [entry.process.pid] : []));
   }

@@ -44,6 +44,22 @@ describe('resolveModel', () => {
   });
 });
 
+describe('resolveModel bounds (the name goes on the CLI command line)', () => {
+  it.each([`claude-${'sonnet-'.repeat(20_000)}4`, 'claude-sonnet-\u212a', 'claude-sonnet-4-6\n--help'])('rejects %#: too long, not ASCII or not one word', (requested) => {
+    expect(() => resolveModel(requested)).toThrow(ProxyError);
+  });
+
+  it('quotes at most 100 characters of a rejected name', () => {
+    let message = '';
+    try {
+      resolveModel(`claude-${'x'.repeat(1_000_000)}`);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.length).toBeLessThan(300);
+  });
+});
+
 describe('MODEL_CATALOGUE', () => {
   it('lists only names resolveModel accepts, with unique ids', () => {
     for (const entry of MODEL_CATALOGUE) expect(() => resolveModel(entry.id)).not.toThrow();

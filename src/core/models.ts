@@ -3,7 +3,7 @@
  * PURE. Which model names the proxy accepts and what it lists. The aliases are those of CLI 2.1.197
  * (../shared/reference/claude-cli-facts.md, Q6); re-check them when the CLI is upgraded.
  */
-import { ProxyError } from '../errors.ts';
+import { ProxyError, quoteClientValue } from '../errors.ts';
 
 export interface ModelEntry {
   id: string;
@@ -40,6 +40,9 @@ export const MODEL_CATALOGUE: readonly ModelEntry[] = [
   { id: 'haiku', displayName: 'Haiku (latest, via the CLI alias)', resolvesTo: CLI_ALIASES.haiku! },
 ];
 
+/** Longer than any Claude model id (they are under 40 characters). */
+const MAX_MODEL_ID_LENGTH = 100;
+
 const STRIPPED_PREFIXES = ['claude-code-cli/', 'anthropic/'];
 
 /**
@@ -53,12 +56,14 @@ export function resolveModel(requested: string): string {
   }
   const lower = name.toLowerCase();
   if (Object.hasOwn(CLI_ALIASES, lower)) return lower;
-  if (/^claude-[a-z0-9.[\]-]+$/.test(lower) && FAMILIES.some((family) => lower.split(/[-[\]]/).includes(family))) {
+  // The name goes on the CLI's command line: ASCII only (tested on the name itself, not its lower case, which
+  // would let a Kelvin sign through as a k), and short.
+  if (name.length <= MAX_MODEL_ID_LENGTH && /^claude-[a-z0-9.[\]-]+$/i.test(name) && FAMILIES.some((family) => lower.split(/[-[\]]/).includes(family))) {
     return name;
   }
   throw new ProxyError(
     'invalid_request',
-    `model: unknown model "${requested}". Use opus, sonnet or haiku, or a full Claude model id such as claude-sonnet-4-6.`,
+    `model: unknown model ${quoteClientValue(requested)}. Use opus, sonnet or haiku, or a full Claude model id such as claude-sonnet-4-6.`,
     { param: 'model' },
   );
 }

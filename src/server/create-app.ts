@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CliRunner } from '../cli/cli-runner.ts';
-import type { CliProbe } from '../cli/probe-cli.ts';
+import type { CliHealth } from '../cli/cli-health.ts';
 import { BODY_LIMIT_BYTES, type Config } from '../config.ts';
 import { ProxyError } from '../errors.ts';
+import { answerClientError, answerUnmetExpectation, rememberProtocol } from './answer-client-error.ts';
+import { ShutdownState, shuttingDown } from './close-gracefully.ts';
 import { handleError } from './render-error.ts';
 import { registerAnthropicMessagesRoutes } from './routes/anthropic-messages.ts';
 import { registerHealthRoute } from './routes/health.ts';
@@ -20,9 +22,18 @@ import { createSecurityHook } from './security.ts';
 export interface AppDependencies {
   config: Config;
   runner: CliRunner;
-  /** The CLI's version and login state (cached by the caller). */
-  cliStatus: () => Promise<CliProbe>;
+  /** The CLI's version and login state, kept current in the background; turns report what they show. */
+  cliHealth: Pick<CliHealth, 'state' | 'ready' | 'recordTurn'>;
   now: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** SIGTERM: stop accepting, finish running turns for up to `graceMs`, then end them with an error; end every CLI process. */
+    closeGracefully(graceMs: number): Promise<void>;
+    /** Aborted with the error running turns end with when the shutdown grace period is over. */
+    shutdownSignal: AbortSignal;
+  }
 }
 
 export async function createApp(dependencies: AppDependencies): Promise<FastifyInstance> {
@@ -33,11 +44,37 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
     // Clients send model ids such as "opus[1m]" in paths.
     routerOptions: { maxParamLength: 200 },
+    // Headers and body must arrive within this time: a connection trickling its body is closed with a 408. Node
+    // checks the deadline every connectionsCheckingInterval (30 s by default, far longer than the deadline itself),
+    // and applies it only when the headers' own deadline (60 s by default) is not longer (measured on Node 20).
+    requestTimeout: config.requestBodyTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(1000, config.requestBodyTimeoutMs),
+      headersTimeout: Math.min(60_000, config.requestBodyTimeoutMs),
+      // A request without Host gets the security hook's answer (a 403 in its protocol's shape), not Node's bare 400.
+      requireHostHeader: false,
+    },
+    // Requests during the shutdown get a 503 in their protocol's shape from the hook below, not Fastify's own body.
+    return503OnClosing: false,
+    clientErrorHandler: answerClientError,
+    // Malformed URLs and overlong path parameters: the same error handler as everything else.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
+  // An `Expect` header other than 100-continue: Node would answer a bare 417.
+  app.server.on('checkExpectation', answerUnmetExpectation);
+  const shutdown = new ShutdownState();
+  app.decorate('shutdownSignal', shutdown.signal);
+  app.decorate('closeGracefully', (graceMs: number) => shutdown.close(app, dependencies.runner, graceMs));
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
     void reply.header('x-request-id', request.id);
+    rememberProtocol(request);
+    shutdown.track(reply);
+    if (shutdown.draining) {
+      void reply.header('connection', 'close');
+      throw shuttingDown('it takes no new requests');
+    }
   });
   await app.register(cors, {
     // No CORS headers at all unless the origin is listed.

@@ -15,10 +15,15 @@ declare module 'fastify' {
 export function protocolOfRequest(request: FastifyRequest): Protocol {
   const configured = request.routeOptions.config?.protocol;
   if (configured != null) return configured;
-  const path = request.url.split('?')[0] ?? '';
+  return protocolOfPath(request.url, wantsAnthropic(request));
+}
+
+/** By the path, else by whether the client sent anthropic-version (for requests no route took). */
+export function protocolOfPath(url: string, sentAnthropicVersion: boolean): Protocol {
+  const path = url.split('?')[0] ?? '';
   if (path.startsWith('/v1/messages') || path.startsWith('/v1/complete')) return 'anthropic';
   if (/^\/v1\/(chat|responses|completions|embeddings)/.test(path)) return 'openai';
-  return wantsAnthropic(request) ? 'anthropic' : 'openai';
+  return sentAnthropicVersion ? 'anthropic' : 'openai';
 }
 
 /** Anthropic clients always send anthropic-version; OpenAI clients never do. */

@@ -25,12 +25,14 @@ export function toProxyError(error: unknown): ProxyError {
   }
   const status = fastifyError.statusCode;
   if (status != null && status >= 400 && status < 500) {
-    return new ProxyError(kindForStatus(status), fastifyError.message ?? 'bad request', { status });
+    // Fastify's messages quote the request's URL, which can be long.
+    const message = fastifyError.message ?? 'bad request';
+    return new ProxyError(kindForStatus(status), message.length > 300 ? `${message.slice(0, 300)}...` : message, { status });
   }
   return new ProxyError('api_error', 'internal error in claude-cli-proxy', { cause: error });
 }
 
-function errorBody(protocol: Protocol, error: ProxyError, requestId: string): object {
+export function errorBody(protocol: Protocol, error: ProxyError, requestId: string): object {
   return protocol === 'anthropic' ? formatAnthropicError(error, requestId) : formatOpenAIError(error);
 }
 
@@ -44,6 +46,9 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (!(error instanceof ProxyError)) request.log.error({ err: error }, 'unexpected error');
   else request.log[proxyError.status >= 500 ? 'warn' : 'info']({ status: proxyError.status }, proxyError.message);
   if (reply.sent || reply.raw.headersSent) return;
+  // Also for errors raised before the onRequest hook ran (bad URLs).
+  void reply.header('request-id', request.id);
+  void reply.header('x-request-id', request.id);
   if (proxyError.retryAfterSeconds != null) reply.header('retry-after', String(proxyError.retryAfterSeconds));
   void reply.status(proxyError.status).send(errorBody(protocolOfRequest(request), proxyError, request.id));
 }

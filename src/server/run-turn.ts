@@ -8,7 +8,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { streamTurnEvents } from '../core/stream-turn-events.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
 import { accumulateMessage, createMessageAccumulator, finishMessage } from '../protocols/anthropic/accumulate-message.ts';
+import { ProxyError } from '../errors.ts';
 import { abortOnDisconnect } from './abort-on-disconnect.ts';
+import { formatIgnoredHeader } from './format-header-value.ts';
 import type { AppDependencies } from './create-app.ts';
 
 export interface RunningTurn {
@@ -18,10 +20,29 @@ export interface RunningTurn {
 }
 
 export function runTurn(request: FastifyRequest, reply: FastifyReply, dependencies: AppDependencies, turn: TurnRequest, ignored: readonly string[]): RunningTurn {
-  if (ignored.length > 0) void reply.header('x-proxy-ignored', ignored.join(', '));
+  if (ignored.length > 0) void reply.header('x-proxy-ignored', formatIgnoredHeader(ignored));
   let started = false;
-  const events = streamTurnEvents(dependencies.runner, turn, { signal: abortOnDisconnect(reply), log: request.log, now: dependencies.now, onStarted: () => (started = true) });
-  return { events, started: () => started };
+  // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.
+  const signal = AbortSignal.any([abortOnDisconnect(reply), request.server.shutdownSignal]);
+  const events = streamTurnEvents(dependencies.runner, turn, { signal, log: request.log, now: dependencies.now, onStarted: () => (started = true) });
+  return { events: reportToHealth(events, dependencies.cliHealth), started: () => started };
+}
+
+/** A turn whose answer starts proves the CLI works; one refused as not logged in (or not started) proves it does not. */
+async function* reportToHealth(events: AsyncIterable<RawMessageStreamEvent>, health: AppDependencies['cliHealth']): AsyncGenerator<RawMessageStreamEvent> {
+  let reported = false;
+  try {
+    for await (const event of events) {
+      if (!reported) {
+        reported = true;
+        health.recordTurn('served');
+      }
+      yield event;
+    }
+  } catch (error) {
+    if (error instanceof ProxyError && error.cliCondition != null) health.recordTurn(error.cliCondition);
+    throw error;
+  }
 }
 
 /** The whole turn as one Message (non-streaming responses). */

@@ -59,13 +59,22 @@ export class SseStream {
     this.lastWriteAt = this.now();
     // From here on the reply is ours: Fastify's own serialisation and hooks no longer apply.
     this.reply.hijack();
-    this.reply.raw.writeHead(200, {
-      ...(this.reply.getHeaders() as OutgoingHttpHeaders),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    const raw = this.reply.raw;
+    // A write to a socket that just closed reports an error event; the close itself ends the turn.
+    raw.on('error', () => undefined);
+    try {
+      raw.writeHead(200, {
+        ...(this.reply.getHeaders() as OutgoingHttpHeaders),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+    } catch (error) {
+      // No status can be sent any more (the reply is hijacked): the client sees the connection end, the caller the error.
+      raw.destroy();
+      throw error;
+    }
   }
 }
 

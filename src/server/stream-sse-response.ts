@@ -4,7 +4,7 @@
  * when the turn fails after the stream started (before that, the error propagates and becomes an HTTP status).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientDisconnectedError, type ProxyError } from '../errors.ts';
+import { ClientDisconnectedError, ProxyError } from '../errors.ts';
 import { toProxyError } from './render-error.ts';
 import { SseStream, type SseFrame } from './sse-stream.ts';
 
@@ -22,10 +22,15 @@ export async function streamSseResponse(
   options: { keepAliveMs: number; now: () => number; started: () => boolean },
 ): Promise<void> {
   const sse = new SseStream(reply, options.now);
+  // Nothing may escape from a timer or a write: it ends this response (logged with its stack), never the server.
+  const abandon = (error: unknown, what: string): void => {
+    request.log.error({ err: error }, `${what} failed; the response is ended`);
+    reply.raw.destroy();
+  };
   // Keep-alives also open the stream: a client waiting on a slow first token sees bytes, not silence. Not while the
   // request waits in the queue: a queue timeout must still be able to answer with a real 429 and retry-after.
   const timer = setInterval(() => {
-    if (options.started() && sse.idleFor() >= options.keepAliveMs) void sse.write(protocol.keepAlive);
+    if (options.started() && sse.idleFor() >= options.keepAliveMs) sse.write(protocol.keepAlive).catch((error: unknown) => abandon(error, 'keep-alive'));
   }, Math.max(10, Math.floor(options.keepAliveMs / 2)));
   try {
     for await (const batch of frames) {
@@ -39,8 +44,13 @@ export async function streamSseResponse(
       return;
     }
     const proxyError = toProxyError(error);
-    request.log.warn({ status: proxyError.status }, `stream failed: ${proxyError.message}`);
-    for (const frame of protocol.errorFrames(proxyError)) await sse.write(frame);
+    if (proxyError.status >= 500 && !(error instanceof ProxyError)) request.log.error({ err: error }, 'unexpected error mid-stream');
+    else request.log.warn({ status: proxyError.status }, `stream failed: ${proxyError.message}`);
+    try {
+      for (const frame of protocol.errorFrames(proxyError)) await sse.write(frame);
+    } catch (writeError) {
+      abandon(writeError, 'the error frame');
+    }
   } finally {
     clearInterval(timer);
     sse.end();

@@ -137,8 +137,9 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('streams a tool call per the chunk rules and reports finish_reason tool_calls', async () => {
-    proxy.upstream.when('marker-chat-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_weather', name: 'get_weather', input: { city: 'Paris' } }] });
-    const completion = await client.chat.completions.stream({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-tool' }] }).finalChatCompletion();
+    proxy.upstream.when('marker-chat-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_weather', name: 'mcp__t__get_weather', input: { city: 'Paris' } }] });
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const completion = await client.chat.completions.stream({ model: 'sonnet', tools, messages: [{ role: 'user', content: 'marker-chat-tool' }] }).finalChatCompletion();
     expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
     expect(completion.choices[0]!.message.tool_calls).toEqual([
       { id: 'toolu_weather', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },

@@ -11,7 +11,7 @@ let proxy: TestProxy;
 let client: Anthropic;
 
 beforeAll(async () => {
-  proxy = await startTestProxy({ settings: { STREAM_IDLE_TIMEOUT_MS: '2000' } });
+  proxy = await startTestProxy({ settings: { STREAM_IDLE_TIMEOUT_MS: '2000', STREAM_QUIET_TIMEOUT_MS: '2000' } });
   client = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
 });
 afterAll(async () => proxy.close());

@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => proxy.close());
 
 describe('the host is safe from the model', () => {
-  it('never runs Bash or Write when upstream asks for them', async () => {
+  it('never runs Bash or Write when upstream asks for them, nor hands those calls to the client (it declared no tools)', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'claude-proxy-marker-'));
     const bashMarker = join(directory, 'bash-ran');
     const writeMarker = join(directory, 'write-ran');
@@ -33,7 +33,8 @@ describe('the host is safe from the model', () => {
       ],
     });
     const message = await client.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-tools please run it' }] });
-    expect(message.stop_reason).toBe('tool_use');
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.content.filter((block) => block.type === 'tool_use')).toEqual([]);
     await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
     expect(existsSync(bashMarker)).toBe(false);
     expect(existsSync(writeMarker)).toBe(false);

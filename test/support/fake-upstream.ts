@@ -27,6 +27,8 @@ export interface FakeMessageReply {
   delayMs?: number;
   /** Streaming only: after this many SSE events, drop the socket or go silent. */
   interrupt?: { afterEvents: number; mode: 'drop' | 'stall' };
+  /** Streaming only: after this many SSE events, a healthy pause of `ms` (a model thinking), with `ping` events as the API sends them. */
+  pause?: { afterEvents: number; ms: number; pingEveryMs?: number };
 }
 
 export interface FakeErrorReply {
@@ -194,6 +196,7 @@ export class FakeUpstream {
         if (reply.interrupt.mode === 'drop') response.destroy();
         return; // 'stall': headers and partial events sent, then silence
       }
+      if (reply.pause != null && sent === reply.pause.afterEvents) await pauseWithPings(response, reply.pause);
       if (response.destroyed) return;
       response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       sent += 1;
@@ -307,6 +310,14 @@ function safeJson(raw: string): unknown {
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function pauseWithPings(response: ServerResponse, pause: NonNullable<FakeMessageReply['pause']>): Promise<void> {
+  const until = Date.now() + pause.ms;
+  while (Date.now() < until && !response.destroyed) {
+    await sleep(Math.min(pause.pingEveryMs ?? pause.ms, until - Date.now()));
+    if (pause.pingEveryMs != null && !response.destroyed) response.write('event: ping\ndata: {"type": "ping"}\n\n');
+  }
 }
 
 function sleep(ms: number): Promise<void> {

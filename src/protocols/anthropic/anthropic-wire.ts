@@ -4,6 +4,7 @@
  * request fields the proxy reads. Unknown fields are ignored; wrong types are a 400.
  */
 import { z } from 'zod';
+import { selectSchemaByType } from '../select-schema-by-type.ts';
 
 export type {
   ContentBlock,
@@ -14,8 +15,45 @@ export type {
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
 
-const contentBlock = z.looseObject({ type: z.string() });
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
+
+// Content blocks: every field the proxy or the CLI reads is checked here, so a malformed block is a 400 naming it
+// and never reaches the CLI (an image without a source was a 500; one without data made the CLI fail).
+const base64Image = z.looseObject({ type: z.literal('base64'), media_type: z.enum(['image/jpeg', 'image/png', 'image/gif', 'image/webp']), data: z.string() });
+const urlSource = z.looseObject({ type: z.literal('url'), url: z.string() });
+const fileSource = z.looseObject({ type: z.literal('file'), file_id: z.string() });
+const imageSource = z.discriminatedUnion('type', [base64Image, urlSource, fileSource]);
+const imageBlock = z.looseObject({ source: imageSource });
+const documentBlock = z.looseObject({
+  source: z.discriminatedUnion('type', [
+    z.looseObject({ type: z.literal('base64'), media_type: z.literal('application/pdf'), data: z.string() }),
+    z.looseObject({ type: z.literal('text'), media_type: z.literal('text/plain'), data: z.string() }),
+    z.looseObject({
+      type: z.literal('content'),
+      content: z.union([z.string(), z.array(selectSchemaByType({ text: textBlock, image: imageBlock }, { unknownTypes: 'reject' }))]),
+    }),
+    urlSource,
+    fileSource,
+  ]),
+  title: z.string().nullish(),
+  context: z.string().nullish(),
+});
+const searchResultBlock = z.looseObject({ source: z.string(), title: z.string(), content: z.array(textBlock) });
+const toolResultContent = selectSchemaByType({ text: textBlock, image: imageBlock, document: documentBlock, search_result: searchResultBlock }, { unknownTypes: 'pass' });
+
+const contentBlock = selectSchemaByType(
+  {
+    text: textBlock,
+    image: imageBlock,
+    document: documentBlock,
+    search_result: searchResultBlock,
+    tool_use: z.looseObject({ id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) }),
+    tool_result: z.looseObject({ tool_use_id: z.string(), content: z.union([z.string(), z.array(toolResultContent)]).optional(), is_error: z.boolean().nullish() }),
+    thinking: z.looseObject({ thinking: z.string(), signature: z.string() }),
+    redacted_thinking: z.looseObject({ data: z.string() }),
+  },
+  { unknownTypes: 'pass' },
+);
 const jsonSchemaFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) });
 
 export const messagesRequestSchema = z.looseObject({

@@ -3,6 +3,7 @@
  * PURE. An Anthropic Messages request as the internal TurnRequest, plus the request fields the CLI cannot honour
  * (reported to the client in `x-proxy-ignored`, never silently pretended).
  */
+import { validateStopSequences } from '../../core/apply-stop-sequences.ts';
 import { selectTools, validateClientTools } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
@@ -26,6 +27,7 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
       });
     }
   });
+  validateStopSequences(request.stop_sequences ?? [], 'stop_sequences');
   const ignored: string[] = IGNORED_FIELDS.filter((field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0));
   const messages = request.messages as unknown as ConversationMessage[];
   const { tools: definedTools, unsupported } = clientTools(request.tools ?? []);

@@ -5,10 +5,11 @@
  * fields the CLI cannot honour are returned in `ignored` for the `x-proxy-ignored` header.
  */
 import type { ContentBlockParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { validateStopSequences } from '../../core/apply-stop-sequences.ts';
 import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage as MessageParam, TurnRequest } from '../../core/turn-request.ts';
-import { assertNever, ProxyError } from '../../errors.ts';
+import { assertNever, ProxyError, quoteClientValue } from '../../errors.ts';
 import { imageBlockFromUrl, pdfBlockFromFileData } from '../openai-common/convert-openai-media-to-block.ts';
 import { joinTextParts } from '../openai-common/join-text-parts.ts';
 import { mapReasoningEffortToThinking } from '../openai-common/map-reasoning-effort-to-thinking.ts';
@@ -47,6 +48,8 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
     const converted = convertMessage(message, index);
     if (converted != null) messages.push(converted);
   });
+  const stopSequences = request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop;
+  validateStopSequences(stopSequences, 'stop');
   const thinking = mapReasoningEffortToThinking(request.reasoning_effort, 'reasoning_effort');
   const ignored: string[] = IGNORED_FIELDS.filter((field) => isSet(request[field]));
   const choice = toolChoice(request.tool_choice);
@@ -61,7 +64,7 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       thinking: thinking.thinking,
       effort: thinking.effort,
-      stopSequences: request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop,
+      stopSequences,
       outputSchema: outputSchemaFor(request.response_format),
       tools,
       parallelToolCalls: request.parallel_tool_calls !== false,
@@ -79,7 +82,7 @@ function isSet(value: unknown): boolean {
 function clientTools(tools: NonNullable<ChatCompletionRequest['tools']>): ClientTool[] {
   const converted = tools.map((tool, index): ClientTool => {
     if (tool.type !== 'function' || tool.function == null) {
-      throw new ProxyError('invalid_request', `tools.${index}.type: only function tools are supported, got "${tool.type}"`, { param: `tools.${index}.type` });
+      throw new ProxyError('invalid_request', `tools.${index}.type: only function tools are supported, got ${quoteClientValue(tool.type)}`, { param: `tools.${index}.type` });
     }
     const { name, description, parameters } = tool.function;
     // OpenAI allows a function without parameters; the model then sees an empty object schema.
@@ -160,7 +163,7 @@ function userContent(content: ChatMessage['content'], path: string): string | Co
       case 'file':
         return pdfBlockFromFileData(part.file as { file_data?: unknown; filename?: unknown } | undefined, `${partPath}.file`);
       default:
-        throw new ProxyError('invalid_request', `${partPath}.type: content parts of type "${part.type}" are not supported (text, image_url and PDF file parts are)`, {
+        throw new ProxyError('invalid_request', `${partPath}.type: content parts of type ${quoteClientValue(part.type)} are not supported (text, image_url and PDF file parts are)`, {
           param: `${partPath}.type`,
         });
     }

@@ -3,7 +3,7 @@
  * PURE. Text-only content (system, developer and assistant messages; Chat tool results) as one string: both OpenAI
  * APIs accept a string or text parts (`text`, `input_text`, `output_text`, `refusal`), joined with newlines.
  */
-import { ProxyError } from '../../errors.ts';
+import { ProxyError, quoteClientValue } from '../../errors.ts';
 
 interface Part {
   type: string;
@@ -19,7 +19,7 @@ export function joinTextParts(content: string | readonly Part[] | null | undefin
     .map((part, index) => {
       if ((part.type === 'text' || part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text;
       if (part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
-      throw new ProxyError('invalid_request', `${path}.${index}: a part of type "${part.type}" is not allowed here`, { param: `${path}.${index}` });
+      throw new ProxyError('invalid_request', `${path}.${index}: a part of type ${quoteClientValue(part.type)} is not allowed here`, { param: `${path}.${index}` });
     })
     .join('\n');
 }

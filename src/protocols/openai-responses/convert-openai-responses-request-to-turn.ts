@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
 import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage, TurnRequest } from '../../core/turn-request.ts';
-import { assertNever, ProxyError } from '../../errors.ts';
+import { assertNever, ProxyError, quoteClientValue } from '../../errors.ts';
 import { imageBlockFromUrl, pdfBlockFromFileData } from '../openai-common/convert-openai-media-to-block.ts';
 import { decodeReasoningAsThinking } from './encode-thinking-as-reasoning.ts';
 import { joinTextParts } from '../openai-common/join-text-parts.ts';
@@ -205,7 +205,7 @@ function mediaOrText(part: { type: string; [key: string]: unknown }, path: strin
     case 'input_file':
       return pdfBlockFromFileData({ file_data: part.file_data, filename: part.filename }, path);
     default:
-      throw new ProxyError('invalid_request', `${path}.type: content parts of type "${part.type}" are not supported (input_text, input_image and PDF input_file parts are)`, {
+      throw new ProxyError('invalid_request', `${path}.type: content parts of type ${quoteClientValue(part.type)} are not supported (input_text, input_image and PDF input_file parts are)`, {
         param: `${path}.type`,
       });
   }

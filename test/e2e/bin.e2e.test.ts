@@ -3,11 +3,13 @@
  * keys is refused, and a CLI that is not logged in is reported clearly. Needs `npm run build` (npm test does it).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliProcessesWithHome } from '../support/cli-processes.ts';
+import { FakeUpstream, textReply } from '../support/fake-upstream.ts';
 import { bundledClaudePath, hermeticEnvironment } from '../support/start-test-proxy.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
@@ -63,5 +65,66 @@ describe('claude-proxy binary', () => {
     expect(await health.json()).toMatchObject({ status: 'degraded', cli: { logged_in: false, version: '2.1.197' } });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+  });
+
+  it('stops cleanly on SIGTERM to `npm start`: the running stream ends with an error event, idle connections close, no CLI is left', async () => {
+    // `npm start` used to run node under `sh -c`, which does not pass SIGTERM on: the server was orphaned and kept serving.
+    const upstream = new FakeUpstream();
+    const upstreamUrl = await upstream.start();
+    upstream.when('marker-shutdown', textReply('never finished', { chunks: ['never', ' finished'], interrupt: { afterEvents: 3, mode: 'stall' } }));
+    const home = mkdtempSync(join(tmpdir(), 'claude-proxy-npm-home-'));
+    const port = await freePort();
+    const npm = spawn('npm', ['start', '--silent', '--', String(port)], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: {
+        ...hermeticEnvironment(),
+        HOME: home,
+        CLAUDE_PATH: bundledClaudePath(),
+        ANTHROPIC_BASE_URL: upstreamUrl,
+        ANTHROPIC_API_KEY: 'sk-ant-test-fake-upstream',
+        SHUTDOWN_GRACE_MS: '1000',
+        WARM_POOL_SIZE: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk) => (output += chunk));
+    npm.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => output, { timeout: 30_000 }).toContain('listening on');
+      const base = `http://127.0.0.1:${port}`;
+      const stream = await fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'sonnet', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'marker-shutdown' }] }),
+      });
+      const reader = stream.body!.getReader();
+      let streamed = '';
+      while (!streamed.includes('never')) streamed += new TextDecoder().decode((await reader.read()).value);
+      // An SDK's pooled connection: one finished request, then idle.
+      const idle = connect(port, '127.0.0.1');
+      const idleClosed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
+      idle.on('error', () => undefined);
+      let idleAnswer = '';
+      idle.on('data', (chunk) => (idleAnswer += String(chunk)));
+      idle.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`);
+      await expect.poll(() => idleAnswer).toContain('"status"');
+
+      const signalledAt = Date.now();
+      npm.kill('SIGTERM');
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) streamed += new TextDecoder().decode(chunk.value);
+      await idleClosed;
+      expect(await exited).toBe(0);
+      // Bounded: the grace period (1 s), then the running turn is ended and the CLI processes are killed.
+      expect(Date.now() - signalledAt).toBeLessThan(1000 + 5000);
+      expect(streamed).toContain('event: error');
+      expect(streamed).toContain('shutting down');
+      expect(cliProcessesWithHome(home)).toEqual([]);
+    } finally {
+      npm.kill('SIGKILL');
+      await upstream.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

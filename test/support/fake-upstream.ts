@@ -100,6 +100,11 @@ export class FakeUpstream {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Responses still open: a request the CLI started and never finished or abandoned. */
+  get openCount(): number {
+    return this.openResponses.size;
+  }
+
   setDefault(reply: FakeReply): void {
     this.defaultReply = reply;
   }

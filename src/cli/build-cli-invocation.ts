@@ -13,8 +13,8 @@ import { assertNever } from '../errors.ts';
 
 /** One NDJSON line for stdin; `awaitsAck`: write nothing more until the CLI's `result` line for it arrived. */
 export interface StdinStep {
-  line: string;
-  awaitsAck: boolean;
+  readonly line: string;
+  readonly awaitsAck: boolean;
 }
 
 export interface CliInvocation {
@@ -185,15 +185,28 @@ export function cliUserContent(content: ConversationMessage['content']): Content
 
 function replayStep(message: ConversationMessage, model: string, newId: () => string): StdinStep {
   if (message.role === 'user') {
-    return { line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(message.content) }, shouldQuery: false }), awaitsAck: true };
+    return lazyStep(true, () => ({ type: 'user', message: { role: 'user', content: cliUserContent(message.content) }, shouldQuery: false }));
   }
   const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+  return lazyStep(false, () => ({
+    type: 'assistant',
+    message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model, content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+  }));
+}
+
+/**
+ * A replay step whose line is written out when it is first read: the runner writes history one message at a time
+ * (waiting for the CLI between user messages), so a 100,000-message history does not cost its whole serialisation
+ * at once on the event loop (about 5x the time of parsing the body).
+ */
+function lazyStep(awaitsAck: boolean, value: () => unknown): StdinStep {
+  let line: string | undefined;
   return {
-    line: JSON.stringify({
-      type: 'assistant',
-      message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model, content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
-    }),
-    awaitsAck: false,
+    awaitsAck,
+    get line() {
+      line ??= JSON.stringify(value());
+      return line;
+    },
   };
 }
 

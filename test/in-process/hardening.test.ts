@@ -172,3 +172,42 @@ describe('graceful shutdown', () => {
     proxy = undefined;
   });
 });
+
+describe('work per request', () => {
+  /** The longest the event loop stood still while the proxy answered one request with this body. */
+  async function longestStall(path: string, body: string): Promise<{ stallMs: number; status: number }> {
+    let longest = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 1);
+    try {
+      const response = await fetch(new URL(path, proxy!.url), { method: 'POST', headers: anthropicHeaders, body });
+      await response.text();
+      return { stallMs: longest, status: response.status };
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  const many = (count: number, role: (index: number) => string) => Array.from({ length: count }, (_, index) => ({ role: role(index), content: `message ${index} ${'x'.repeat(40)}` }));
+  it.each([
+    ['20,000 consecutive assistant messages', '/v1/messages', { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'q' }, ...many(20_000, () => 'assistant'), { role: 'user', content: 'q' }] }],
+    ['100,000 alternating messages (about 7 MB)', '/v1/messages', { model: 'sonnet', max_tokens: 5, messages: [...many(99_999, (index) => (index % 2 === 0 ? 'user' : 'assistant'))] }],
+    ['1,000 stop sequences', '/v1/chat/completions', { model: 'sonnet', stop: Array.from({ length: 1000 }, (_, index) => `${'s'.repeat(60)}${index}`), messages: [{ role: 'user', content: 'q' }] }],
+    ['2,000 tools with schemas', '/v1/responses', { model: 'sonnet', input: 'q', tools: Array.from({ length: 2000 }, (_, index) => ({ type: 'function', name: `tool_${index}`, parameters: { type: 'object', properties: { a: { type: 'string', description: 'd'.repeat(200) } } } })) }],
+  ])('does not hold the server up much longer than parsing its body: %s', async (_name, path, value) => {
+    proxy = await startInProcessProxy();
+    const body = JSON.stringify(value);
+    // The reference: what parsing this body costs on this machine, right now.
+    const parseStarted = performance.now();
+    JSON.parse(body);
+    const parseMs = performance.now() - parseStarted;
+    const { stallMs, status } = await longestStall(path, body);
+    console.log(`${_name}: ${(body.length / 1e6).toFixed(1)} MB, parse ${parseMs.toFixed(1)} ms, longest event loop stall ${stallMs.toFixed(1)} ms`);
+    expect(status).toBe(200);
+    expect(stallMs).toBeLessThan(10 * parseMs + 100);
+  });
+});

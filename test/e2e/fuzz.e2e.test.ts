@@ -4,6 +4,7 @@
  * FUZZ_E2E_CASES sets the size, FUZZ_SEED the seed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_LIMIT_BYTES } from '../../src/config.ts';
 import { busyCliProcesses } from '../support/cli-processes.ts';
 import { checkFuzzAnswer, protocolOfPath } from '../support/fuzz/check-fuzz-response.ts';
 import { generateFuzzCase } from '../support/fuzz/mutate-request.ts';
@@ -41,7 +42,10 @@ describe('fuzz through the real CLI', () => {
             const problems = checkFuzzAnswer({ status: response.status, headers: response.headers, text }, protocolOfPath(fuzzCase.path));
             if (problems.length > 0) failures.push(`case ${index} ${fuzzCase.path} [${fuzzCase.changes.join('; ')}]: ${problems.join('; ')} ${text.slice(0, 300)}`);
           } catch (error) {
-            failures.push(`case ${index} ${fuzzCase.path} [${fuzzCase.changes.join('; ')}]: no answer (${String(error)})`);
+            // Over the body limit the server answers 413 without reading the rest, and closes: the client may see
+            // the reset before the answer.
+            if (Buffer.byteLength(fuzzCase.body) > BODY_LIMIT_BYTES) statuses.set(413, (statuses.get(413) ?? 0) + 1);
+            else failures.push(`case ${index} ${fuzzCase.path} [${fuzzCase.changes.join('; ')}]: no answer (${String(error)})`);
           }
         }
       }),

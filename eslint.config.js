@@ -24,6 +24,9 @@ export default tseslint.config(
       'src/cli/build-cli-invocation.ts',
       'src/cli/build-transcript.ts',
       'src/cli/observe-turn-lines.ts',
+      'src/cli/tested-cli-versions.ts',
+      'src/cli/context-filter-plugin.ts',
+      'src/cli/find-fidelity-drift.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { OLDEST_CLI_PATH } from './test/support/install-oldest-cli.ts';
 
 export default defineConfig({
   test: {
@@ -22,6 +23,20 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           env: { TEST_WARM_POOL_SIZE: '0' },
+        },
+      },
+      {
+        // The same e2e cases against the oldest CLI of the tested range (installed by the global setup).
+        test: {
+          name: 'e2e-oldest',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          maxWorkers: 2,
+          sequence: { groupOrder: 3 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          globalSetup: ['test/support/install-oldest-cli.ts'],
+          env: { TEST_CLAUDE_PATH: OLDEST_CLI_PATH },
         },
       },
       {

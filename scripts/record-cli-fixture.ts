@@ -1,26 +1,30 @@
 /**
  * @module
- * Records the real CLI's stdout for the unit tests' fixtures (src/cli/__fixtures__/<scenario>.cli.ndjson).
+ * Records the real CLI's stdout for the unit tests' fixtures (src/cli/__fixtures__/<CLI version>/<scenario>.cli.ndjson).
  * The CLI runs exactly as the proxy runs it (buildCliInvocation: same flags, same env allowlist), against the
  * fake upstream, with a fresh HOME and an empty cwd, so nothing of the developer's own login or settings is read.
  *
- * Usage: npx tsx scripts/record-cli-fixture.ts [scenario ...]   (no argument: every scenario)
+ * Usage: [CLAUDE_PATH=<a CLI of the tested range>] npx tsx scripts/record-cli-fixture.ts [scenario ...]   (no argument: every scenario)
  *
  * Machine-specific values that vary between runs (the temp HOME and cwd paths) are replaced with fixed
  * placeholders; everything else is saved verbatim.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
+import { installContextFilterPlugin } from '../src/cli/private-work-directory.ts';
 import { plainTurnRequest, type TurnRequest } from '../src/core/turn-request.ts';
 import { errorReply, FakeUpstream, textReply, type FakeReply } from '../test/support/fake-upstream.ts';
 
-const CLAUDE_PATH = join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
-const FIXTURE_DIRECTORY = join(import.meta.dirname, '..', 'src', 'cli', '__fixtures__');
+/** The bundled CLI, or another one of the tested range: CLAUDE_PATH=... npx tsx scripts/record-cli-fixture.ts */
+const CLAUDE_PATH = process.env.CLAUDE_PATH ?? join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
+/** One set of fixtures per CLI version, in a folder named after it. */
+const FIXTURE_DIRECTORY = join(import.meta.dirname, '..', 'src', 'cli', '__fixtures__', /\d+\.\d+\.\d+/.exec(execFileSync(CLAUDE_PATH, ['--version'], { encoding: 'utf8' }))![0]);
 const PLACEHOLDER_CWD = '/tmp/claude-cli-proxy-fixture/work';
 const PLACEHOLDER_HOME = '/tmp/claude-cli-proxy-fixture/home';
+const PLACEHOLDER_PLUGIN = '/tmp/claude-cli-proxy-fixture/context-filter-plugin';
 const PLACEHOLDER_UPSTREAM_HOST = '127.0.0.1:40000';
 /** A runaway CLI is killed after this long; a scenario normally takes about a second. */
 const RUN_LIMIT_MS = 60_000;
@@ -119,9 +123,10 @@ async function record(name: string, scenario: Scenario): Promise<void> {
       thinking: scenario.thinking ?? { type: 'disabled' },
     });
     // Single-message fixtures: no history to replay, so every step can be written at once.
-    const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture' });
+    const pluginDirectory = installContextFilterPlugin(scratch);
+    const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture', pluginDirectory });
     const { stdout, code } = await run(invocation.command, invocation.args, invocation.env, cwd, invocation.stdinSteps.map((step) => step.line));
-    const text = redact(stdout, { cwd, home, upstreamHost: new URL(upstreamUrl).host });
+    const text = redact(stdout, { cwd, home, upstreamHost: new URL(upstreamUrl).host, pluginDirectory });
     mkdirSync(FIXTURE_DIRECTORY, { recursive: true });
     const path = join(FIXTURE_DIRECTORY, `${name}.cli.ndjson`);
     writeFileSync(path, text);
@@ -137,9 +142,10 @@ async function record(name: string, scenario: Scenario): Promise<void> {
  * the initialize control_response cut down to what identifies it: its list of built-in commands, agents and models
  * is 10 KB of CLI catalogue the proxy never reads, and it carries the recording's pid.
  */
-function redact(stdout: string, paths: { cwd: string; home: string; upstreamHost: string }): string {
+function redact(stdout: string, paths: { cwd: string; home: string; upstreamHost: string; pluginDirectory: string }): string {
   const replaced = stdout
     .split(paths.upstreamHost).join(PLACEHOLDER_UPSTREAM_HOST)
+    .split(paths.pluginDirectory).join(PLACEHOLDER_PLUGIN)
     .split(paths.cwd).join(PLACEHOLDER_CWD)
     .split(paths.home).join(PLACEHOLDER_HOME)
     .split(projectFolderName(paths.cwd)).join(projectFolderName(PLACEHOLDER_CWD));

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       apiKeys: [],
       requireAuth: false,
       claudePath: BUNDLED_CLAUDE,
+      claudePathSource: 'CLAUDE_PATH',
       cwd: undefined,
       requestTimeoutMs: 600_000,
       streamIdleTimeoutMs: 30_000,
@@ -234,7 +235,7 @@ describe('resolveClaudePath', () => {
   }
 
   it('accepts an existing absolute path', () => {
-    expect(resolveClaudePath(BUNDLED_CLAUDE, '')).toBe(BUNDLED_CLAUDE);
+    expect(resolveClaudePath(BUNDLED_CLAUDE, '')).toEqual({ path: BUNDLED_CLAUDE, source: 'CLAUDE_PATH' });
   });
 
   it('rejects a path that does not exist', () => {
@@ -243,13 +244,13 @@ describe('resolveClaudePath', () => {
 
   it('looks a bare command name up on PATH', () => {
     const directory = directoryWith('my-claude');
-    expect(resolveClaudePath('my-claude', `/nonexistent:${directory}`)).toBe(join(directory, 'my-claude'));
+    expect(resolveClaudePath('my-claude', `/nonexistent:${directory}`)).toEqual({ path: join(directory, 'my-claude'), source: 'CLAUDE_PATH' });
     expect(configError(() => resolveClaudePath('my-claude', '/nonexistent')).message).toBe('CLAUDE_PATH my-claude: not found on PATH');
   });
 
-  it('prefers claude on PATH, then the bundled CLI', () => {
+  it('prefers the bundled, tested CLI to a claude on PATH (ADR 0015)', () => {
     const directory = directoryWith('claude');
-    expect(resolveClaudePath(undefined, directory)).toBe(join(directory, 'claude'));
-    expect(resolveClaudePath(undefined, '/nonexistent')).toBe(BUNDLED_CLAUDE);
+    expect(resolveClaudePath(undefined, directory)).toEqual({ path: BUNDLED_CLAUDE, source: 'bundled' });
+    expect(resolveClaudePath(undefined, '/nonexistent')).toEqual({ path: BUNDLED_CLAUDE, source: 'bundled' });
   });
 });

@@ -20,6 +20,8 @@ export interface Config {
   apiKeys: readonly string[];
   requireAuth: boolean;
   claudePath: string;
+  /** How claudePath was found: CLAUDE_PATH, the bundled tested CLI, `claude` on PATH, or the bare name (not found). */
+  claudePathSource: ClaudePathSource;
   /** Working directory of the CLI processes; undefined: a private empty directory made at start-up. */
   cwd: string | undefined;
   requestTimeoutMs: number;
@@ -46,6 +48,8 @@ export interface Config {
   affinitySize: number;
   affinityIdleMs: number;
 }
+
+export type ClaudePathSource = 'CLAUDE_PATH' | 'bundled' | 'PATH' | 'not found';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -103,6 +107,7 @@ export interface CommandLine {
 }
 
 export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
+       claude-proxy doctor     checks the CLI: which one, its version, its login, and what the model would see
 
 Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses APIs from the logged-in Claude Code CLI.
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
@@ -185,7 +190,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     host,
     apiKeys: Object.freeze(apiKeys),
     requireAuth,
-    claudePath: resolveClaudePath(settings.CLAUDE_PATH, env.PATH),
+    ...((): { claudePath: string; claudePathSource: ClaudePathSource } => {
+      const located = resolveClaudePath(settings.CLAUDE_PATH, env.PATH);
+      return { claudePath: located.path, claudePathSource: located.source };
+    })(),
     cwd: cwd != null ? resolve(cwd) : undefined,
     requestTimeoutMs: settings.REQUEST_TIMEOUT_MS ?? 600_000,
     streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 30_000,
@@ -237,18 +245,25 @@ function pickDefined(env: Record<string, string | undefined>, keys: string[]): R
   return picked;
 }
 
-/** CLAUDE_PATH, else `claude` on PATH, else the CLI installed with this package (devDependency). */
-export function resolveClaudePath(configured: string | undefined, pathVariable: string | undefined): string {
+/**
+ * CLAUDE_PATH, else the CLI installed with this package (the tested, pinned version), else `claude` on PATH
+ * (docs/decisions/0015-bundled-cli-by-default.md). The login is the user's either way: every version reads it from
+ * the same HOME.
+ */
+export function resolveClaudePath(configured: string | undefined, pathVariable: string | undefined): { path: string; source: ClaudePathSource } {
   if (configured != null) {
     if (isAbsolute(configured) || configured.includes('/')) {
       if (!existsSync(configured)) throw new ConfigError(`CLAUDE_PATH ${configured}: no such file`);
-      return resolve(configured);
+      return { path: resolve(configured), source: 'CLAUDE_PATH' };
     }
     const found = findOnPath(configured, pathVariable);
     if (found == null) throw new ConfigError(`CLAUDE_PATH ${configured}: not found on PATH`);
-    return found;
+    return { path: found, source: 'CLAUDE_PATH' };
   }
-  return findOnPath('claude', pathVariable) ?? bundledClaudePath() ?? 'claude';
+  const bundled = bundledClaudePath();
+  if (bundled != null) return { path: bundled, source: 'bundled' };
+  const onPath = findOnPath('claude', pathVariable);
+  return onPath != null ? { path: onPath, source: 'PATH' } : { path: 'claude', source: 'not found' };
 }
 
 function findOnPath(command: string, pathVariable: string | undefined): string | undefined {

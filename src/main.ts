@@ -7,15 +7,22 @@ import { readFileSync } from 'node:fs';
 import { ClaudeCliRunner, runnerSettings } from './cli/claude-cli-runner.ts';
 import { CliHealth } from './cli/cli-health.ts';
 import { probeCli } from './cli/probe-cli.ts';
-import { ensurePrivateWorkDirectory } from './cli/private-work-directory.ts';
+import { describeRangeStatus, rangeStatus } from './cli/tested-cli-versions.ts';
+import { ensurePrivateWorkDirectory, installContextFilterPlugin } from './cli/private-work-directory.ts';
 import { ConfigError, loadConfig, parseCommandLine, USAGE, type Config } from './config.ts';
+import { runDoctor } from './doctor.ts';
 import { createApp } from './server/create-app.ts';
+import { checkCliFidelity } from './cli/check-cli-fidelity.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** `claude-proxy doctor [options]` checks the CLI instead of serving. */
+const doctor = process.argv[2] === 'doctor';
+const argv = process.argv.slice(doctor ? 3 : 2);
+
 function readConfig(): Config {
   try {
-    const commandLine = parseCommandLine(process.argv.slice(2));
+    const commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       console.log(USAGE);
       process.exit(0);
@@ -24,7 +31,7 @@ function readConfig(): Config {
       console.log(packageVersion);
       process.exit(0);
     }
-    return loadConfig(process.env, process.argv.slice(2));
+    return loadConfig(process.env, argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`claude-proxy: ${error.message}`);
@@ -35,12 +42,14 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
+if (doctor) process.exit(await runDoctor(config, process.env, (line) => console.log(line)));
 const cwd = config.cwd ?? ensurePrivateWorkDirectory();
 const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, process.env), now: Date.now, intervalMs: 30_000 });
 await cliHealth.refresh();
 cliHealth.start();
 const probe = cliHealth.state;
-const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env));
+const pluginDirectory = installContextFilterPlugin();
+const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env, pluginDirectory));
 // Not before a login: the pool fills with each key's first use once requests succeed.
 if (cliHealth.ready) runner.prewarm(config.warmModel);
 const app = await createApp({ config, runner, cliHealth, now: Date.now });
@@ -68,12 +77,24 @@ if (probe.error != null) {
 } else {
   lines.push(`  Claude Code CLI ${probe.version ?? ''} (${config.claudePath}), logged in via ${probe.authMethod ?? 'unknown'}`);
 }
+if (config.claudePathSource === 'PATH') lines.push('  (the CLI on PATH: no tested CLI is installed with the proxy; run npm install in its folder to get one)');
+if (probe.error == null && rangeStatus(probe.version) !== 'inside') lines.push(`  NOTE: ${describeRangeStatus(probe.version)}`);
 lines.push(
   `  Anthropic clients: ANTHROPIC_BASE_URL=${base}`,
   `  OpenAI clients:    OPENAI_BASE_URL=${base}/v1   (Chat Completions and Responses)`,
   config.apiKeys.length > 0 ? '  Auth: a key from PROXY_API_KEYS is required' : '  Auth: none (loopback only); set PROXY_API_KEYS to require a key',
 );
 console.log(lines.join('\n'));
+
+// In the background: does this CLI, with the proxy's flags, send the client's conversation and nothing of the host?
+if (probe.error == null) {
+  void cliHealth
+    .checkFidelity(() => checkCliFidelity({ claudePath: config.claudePath, environment: process.env, cwd, pluginDirectory }))
+    .then((result) => {
+      if (result.status === 'ok') app.log.info('fidelity check: ok');
+      else app.log.warn({ differences: result.differences }, `fidelity check: ${result.status}: ${result.differences.join('; ').slice(0, 1000)} (claude-proxy doctor explains)`);
+    });
+}
 
 // SIGTERM/SIGINT: a graceful close (close-gracefully.ts), bounded: past the grace period and the CLI's kill grace,
 // or on a second signal, every CLI process is killed and the proxy exits at once.

@@ -163,10 +163,10 @@ describe('buildCliInvocation history replay', () => {
     expect(assistants.map((line) => line.message.content)).toEqual([history[1]!.content, history[3]!.content]);
   });
 
-  it("labels replayed assistant messages with the request's upstream model id (the CLI drops thinking of other models)", () => {
+  it("labels replayed assistant messages with the request's upstream model id, from the alias table when the CLI announced none (the CLI drops thinking of other models)", () => {
     const lines = (model: string) =>
       buildCliInvocation(turn({ model, messages: history }), SETTINGS).stdinSteps.map((step) => JSON.parse(step.line)).filter((line) => line.type === 'assistant');
-    expect(lines('sonnet').map((line) => line.message.model)).toEqual(['claude-sonnet-5', 'claude-sonnet-5']);
+    expect(lines('sonnet').map((line) => line.message.model)).toEqual(['claude-sonnet-5-5', 'claude-sonnet-5-5']);
     expect(lines('claude-sonnet-4-6')[0].message.model).toBe('claude-sonnet-4-6');
   });
 });
@@ -218,9 +218,10 @@ describe('buildCliInvocation environment', () => {
     expect(env.CLAUDE_CODE_ATTRIBUTION_HEADER).toBe('0');
   });
 
-  it('defaults to no CLI retries and no legacy model remap, and the operator wins', () => {
+  it('defaults to no CLI retries, no experimental betas and no legacy model remap, and the operator wins', () => {
     expect(buildCliEnvironment({})).toEqual({
       CLAUDE_CODE_MAX_RETRIES: '0',
+      CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1',
       CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
@@ -301,5 +302,30 @@ describe('buildCliInvocation structured output', () => {
   it('sends no jsonSchema without a schema, so a warm process serves both kinds with the same argv', () => {
     expect(JSON.parse(build().stdinLines[0]!).request).not.toHaveProperty('jsonSchema');
     expect(build(turn({ outputSchema: { type: 'object' } })).args).toEqual(build().args);
+  });
+});
+
+describe('buildCliInvocation for current CLIs', () => {
+  it('gives every process the context-filter plugin and one model call per user message', () => {
+    const invocation = build(turn(), { pluginDirectory: '/tmp/claude-cli-proxy-1000/context-filter-plugin' });
+    expect(flagValue(invocation.args, '--plugin-dir')).toBe('/tmp/claude-cli-proxy-1000/context-filter-plugin');
+    expect(flagValue(invocation.args, '--max-turns')).toBe('1');
+  });
+
+  it('leaves thinking out when it is off (newer models ignore --thinking disabled), and keeps it when asked', () => {
+    expect(build().env.CLAUDE_CODE_DISABLE_THINKING).toBe('1');
+    expect(build(turn({ thinking: { type: 'adaptive' } })).env.CLAUDE_CODE_DISABLE_THINKING).toBeUndefined();
+  });
+
+  it('writes replayed assistant messages with the model id the CLI announced, read when the line is written', () => {
+    const announced: { model?: string } = {};
+    const messages: MessageParam[] = [
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 't', signature: 's' }, { type: 'text', text: 'a1' }] },
+      { role: 'user', content: 'q2' },
+    ];
+    const invocation = buildCliInvocation(turn({ model: 'sonnet', messages }), { ...SETTINGS, announcedModel: () => announced.model });
+    announced.model = 'claude-sonnet-5-5';
+    expect(JSON.parse(invocation.stdinSteps[2]!.line).message.model).toBe('claude-sonnet-5-5');
   });
 });

@@ -41,6 +41,13 @@ export interface InvocationSettings {
   environment: Record<string, string | undefined>;
   /** Ids for replayed assistant messages (the CLI merges assistant lines that share an id). */
   newId: () => string;
+  /** The proxy's context-filter plugin (context-filter-plugin.ts), given to every process with `--plugin-dir`. */
+  pluginDirectory?: string | undefined;
+  /**
+   * The model id the CLI announced for this turn (its `system/init` line, which comes before the first replayed
+   * message is acknowledged), read when a replayed assistant message is written; the alias table is the fallback.
+   */
+  announcedModel?: () => string | undefined;
 }
 
 const PASSED_VARIABLES = new Set([
@@ -58,6 +65,9 @@ const WITHHELD = new Set(['CLAUDE_PATH', 'CLAUDE_PROXY_CWD']);
 /** Set unless the operator set them: a failed upstream call comes back at once, and the client decides to retry. */
 const DEFAULTS: Record<string, string> = {
   CLAUDE_CODE_MAX_RETRIES: '0',
+  // No beta features of the CLI's own (its context management, per-turn system messages on newer models, a second
+  // request without betas after a 400): the upstream request stays the client's (measured on 2.1.332).
+  CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1',
   // The client asked for this exact model: no silent remap of older ids to newer ones.
   CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
 };
@@ -85,7 +95,7 @@ export function buildCliEnvironment(environment: Record<string, string | undefin
 export function buildCliInvocation(request: TurnRequest, settings: InvocationSettings): CliInvocation {
   const conversation = normalizeConversation(request.messages);
   const lateEnv = lateEnvironment(request);
-  const env = { ...buildCliEnvironment(settings.environment), ...lateEnv };
+  const env = { ...buildCliEnvironment(settings.environment), ...thinkingEnvironment(request.thinking), ...lateEnv };
   const args = [
     '-p',
     '--input-format', 'stream-json',
@@ -99,7 +109,11 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     '--strict-mcp-config',
     '--no-session-persistence',
     '--model', request.model,
+    // One model call per user message: the CLI never answers a tool call itself and asks again (a call of a tool it
+    // does not have, or its structured-output reminder), which the client would never see but would pay for.
+    '--max-turns', '1',
     ...thinkingArguments(request.thinking),
+    ...(settings.pluginDirectory != null ? ['--plugin-dir', settings.pluginDirectory] : []),
     // Client tools: the CLI asks the proxy before a call runs; the proxy never answers, the turn ends at message_stop.
     ...(request.tools.length > 0 ? ['--permission-prompt-tool', 'stdio'] : []),
   ];
@@ -108,7 +122,7 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     args,
     env,
     cwd: settings.cwd,
-    stdinSteps: buildStdinSteps(request, conversation, settings.newId),
+    stdinSteps: buildStdinSteps(request, conversation, settings),
     conversation,
     lateEnv,
     lateEnvStep: {
@@ -124,7 +138,7 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
  * `shouldQuery: false`, acknowledged by a `result` before anything more is written; each assistant message as an
  * `assistant` line with its own id. The last user message is sent as is and starts the model call.
  */
-function buildStdinSteps(request: TurnRequest, conversation: readonly ConversationMessage[], newId: () => string): StdinStep[] {
+function buildStdinSteps(request: TurnRequest, conversation: readonly ConversationMessage[], settings: InvocationSettings): StdinStep[] {
   const messages = prefixToolNames(conversation, request.tools);
   const prompt = messages.at(-1)!;
   const steps: StdinStep[] = [];
@@ -148,8 +162,8 @@ function buildStdinSteps(request: TurnRequest, conversation: readonly Conversati
       awaitsAck: false,
     },
   );
-  const model = upstreamModelId(request.model);
-  for (const message of messages.slice(0, -1)) steps.push(replayStep(message, model, newId));
+  const model = (): string => settings.announcedModel?.() ?? upstreamModelId(request.model);
+  for (const message of messages.slice(0, -1)) steps.push(replayStep(message, model, settings.newId));
   steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(prompt.content) } }), awaitsAck: false });
   return steps;
 }
@@ -183,14 +197,14 @@ export function cliUserContent(content: ConversationMessage['content']): Content
   return blocks;
 }
 
-function replayStep(message: ConversationMessage, model: string, newId: () => string): StdinStep {
+function replayStep(message: ConversationMessage, model: () => string, newId: () => string): StdinStep {
   if (message.role === 'user') {
     return lazyStep(true, () => ({ type: 'user', message: { role: 'user', content: cliUserContent(message.content) }, shouldQuery: false }));
   }
   const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
   return lazyStep(false, () => ({
     type: 'assistant',
-    message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model, content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+    message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model: model(), content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
   }));
 }
 
@@ -208,6 +222,15 @@ function lazyStep(awaitsAck: boolean, value: () => unknown): StdinStep {
       return line;
     },
   };
+}
+
+/**
+ * Thinking off means no `thinking` field upstream, as the client sent it: newer models ignore `--thinking disabled`
+ * and think anyway (claude-*-5-5 on 2.1.332: adaptive, whatever the flag), the variable leaves the field out on
+ * every version.
+ */
+function thinkingEnvironment(thinking: ThinkingSetting): Record<string, string> {
+  return thinking.type === 'disabled' ? { CLAUDE_CODE_DISABLE_THINKING: '1' } : {};
 }
 
 function thinkingArguments(thinking: ThinkingSetting): string[] {

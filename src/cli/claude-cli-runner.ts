@@ -18,6 +18,7 @@ import type { CliRunner, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
 import { localDay, ParkedConversations } from './conversation-affinity.ts';
 import {
+  announcedModelOf,
   answerIsContinuable,
   createTurnObservation,
   observeTurnLine,
@@ -33,6 +34,8 @@ export interface ClaudeCliRunnerSettings {
   claudePath: string;
   /** Empty private directory the CLI runs in. */
   cwd: string;
+  /** The context-filter plugin's directory (private-work-directory.ts), given to every process. */
+  pluginDirectory?: string | undefined;
   environment: Record<string, string | undefined>;
   requestTimeoutMs: number;
   streamIdleTimeoutMs: number;
@@ -52,9 +55,9 @@ const STARTUP_ALLOWANCE_MS = 30_000;
 const RESULT_WAIT_MS = 5_000;
 
 /** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
-export function runnerSettings(config: Config, cwd: string, environment: Record<string, string | undefined>): ClaudeCliRunnerSettings {
+export function runnerSettings(config: Config, cwd: string, environment: Record<string, string | undefined>, pluginDirectory?: string): ClaudeCliRunnerSettings {
   const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs } = config;
-  return { claudePath, cwd, environment, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs };
+  return { claudePath, cwd, pluginDirectory, environment, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs };
 }
 
 export class ClaudeCliRunner implements CliRunner {
@@ -122,19 +125,22 @@ export class ClaudeCliRunner implements CliRunner {
     for (const child of [...this.live, ...this.pool.idleProcesses(), ...this.conversations.processes()]) child.kill();
   }
 
-  private invocationFor(request: TurnRequest) {
+  private invocationFor(request: TurnRequest, announcedModel?: () => string | undefined) {
     return buildCliInvocation(request, {
       claudePath: this.settings.claudePath,
       cwd: this.settings.cwd,
       environment: this.settings.environment,
       newId: randomUUID,
+      pluginDirectory: this.settings.pluginDirectory,
+      announcedModel,
     });
   }
 
   async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
     if (options.signal.aborted) throw errorOfAbort(options.signal);
     // Invalid requests fail here, before they take a slot or a process.
-    const invocation = this.invocationFor(request);
+    const announced: { model?: string } = {};
+    const invocation = this.invocationFor(request, () => announced.model);
     const release = await this.gate.acquire(options.signal);
     let child: ClaudeProcess | undefined;
     let kept: ClaudeProcess | undefined;
@@ -166,6 +172,7 @@ export class ClaudeCliRunner implements CliRunner {
       for await (const line of outputLines(cli, options.signal, this.settings, request.tools, watch)) {
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
+          announced.model = announcedModelOf(line) ?? announced.model;
           if (isResultLine(line)) input.acknowledge();
           continue;
         }
@@ -287,6 +294,14 @@ function answerControlRequest(child: ClaudeProcess, line: string, tools: readonl
   child.writeLine(JSON.stringify({ type: 'control_response', response }));
 }
 
+function isControlRequestLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { type?: unknown }).type === 'control_request';
+  } catch {
+    return false;
+  }
+}
+
 function isResultLine(line: string): boolean {
   try {
     return (JSON.parse(line) as { type?: unknown }).type === 'result';
@@ -313,7 +328,8 @@ interface GuardLimits {
 async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, tools: readonly ClientTool[], watch: Watch): AsyncGenerator<string> {
   for await (const line of guardLines(child.lines(), signal, limits, watch)) {
     watch.phase = phaseAfterLine(watch.phase, line);
-    if (line.startsWith('{"type":"control_request"')) answerControlRequest(child, line, tools);
+    // Not by prefix: the CLI's key order is not stable between versions.
+    if (line.includes('"type":"control_request"') && isControlRequestLine(line)) answerControlRequest(child, line, tools);
     else yield line;
   }
 }

@@ -6,6 +6,7 @@
  * opposite. The probe (`claude --version`, `claude auth status --json`) runs only when no turn has proven anything
  * lately, and a probe that times out changes nothing.
  */
+import type { FidelityResult } from './check-cli-fidelity.ts';
 import type { CliProbe } from './probe-cli.ts';
 
 /** What a finished turn tells about the CLI. */
@@ -23,6 +24,8 @@ export interface CliHealthState {
   /** The last probe that told nothing, if the last probe did (a timeout under load): not a failure. */
   probeProblem: string | undefined;
   lastTurn: { at: number; evidence: TurnEvidence } | undefined;
+  /** The fidelity self-check (check-cli-fidelity.ts): not run yet, running, or its result. */
+  fidelity: { status: 'not_checked' | 'checking' } | (FidelityResult & { checkedAt: number });
 }
 
 export interface CliHealthOptions {
@@ -39,7 +42,17 @@ export class CliHealth {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: CliHealthOptions) {
-    this.current = { path: options.path, version: undefined, loggedIn: undefined, authMethod: undefined, error: undefined, confirmedAt: undefined, probeProblem: undefined, lastTurn: undefined };
+    this.current = {
+      path: options.path,
+      version: undefined,
+      loggedIn: undefined,
+      authMethod: undefined,
+      error: undefined,
+      confirmedAt: undefined,
+      probeProblem: undefined,
+      lastTurn: undefined,
+      fidelity: { status: 'not_checked' },
+    };
   }
 
   get state(): CliHealthState {
@@ -73,6 +86,14 @@ export class CliHealth {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Runs the fidelity self-check once and keeps its result (informational: it does not make /health degraded). */
+  async checkFidelity(check: () => Promise<FidelityResult>): Promise<FidelityResult> {
+    this.current = { ...this.current, fidelity: { status: 'checking' } };
+    const result = await check().catch((error: unknown): FidelityResult => ({ status: 'failed', differences: [String(error)] }));
+    this.current = { ...this.current, fidelity: { ...result, checkedAt: this.options.now() } };
+    return result;
   }
 
   recordTurn(evidence: TurnEvidence): void {

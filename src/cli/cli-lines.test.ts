@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCliLine } from './cli-lines.ts';
+import { isLineOfType } from '../../test/support/cli-line-type.ts';
+import { fixtureLines } from '../../test/support/cli-fixtures.ts';
 
-function fixtureLines(scenario: string): string[] {
-  return readFileSync(join(import.meta.dirname, '__fixtures__', `${scenario}.cli.ndjson`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '');
-}
 
 describe('parseCliLine', () => {
   it('recognises every line of a recorded text turn', () => {
@@ -40,12 +35,12 @@ describe('parseCliLine', () => {
   });
 
   it('reads the synthetic error tag of an assistant line', () => {
-    const line = fixtureLines('error-429').find((text) => text.startsWith('{"type":"assistant"'))!;
+    const line = fixtureLines('error-429').find((text) => isLineOfType(text, 'assistant'))!;
     expect(parseCliLine(line)).toMatchObject({ type: 'assistant', error: 'rate_limit', message: { model: '<synthetic>' } });
   });
 
   it('reports a line type it does not know as unknown, with the raw object', () => {
-    const line = fixtureLines('tool-use').find((text) => text.startsWith('{"type":"user"'))!;
+    const line = fixtureLines('tool-use').find((text) => isLineOfType(text, 'user'))!;
     expect(parseCliLine(line)).toEqual({ type: 'unknown', raw: JSON.parse(line) });
     expect(parseCliLine('{"type":"progress","data":1}')).toEqual({ type: 'unknown', raw: { type: 'progress', data: 1 } });
   });

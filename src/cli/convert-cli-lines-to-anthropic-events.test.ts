@@ -1,23 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../errors.ts';
 import { parseCliLine } from './cli-lines.ts';
 import { createCliEventState, stepCliEvents, type CliEventState } from './convert-cli-lines-to-anthropic-events.ts';
 import { LOGIN_HINT } from './map-cli-error.ts';
+import { isLineOfType } from '../../test/support/cli-line-type.ts';
+import { FIXTURE_VERSIONS, fixtureLines as recordedLines, type FixtureVersion } from '../../test/support/cli-fixtures.ts';
 
 const CONTEXT = { nowSeconds: 1_000 };
 
-function fixtureLines(scenario: string): string[] {
-  return readFileSync(join(import.meta.dirname, '__fixtures__', `${scenario}.cli.ndjson`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '');
-}
-
-/** The upstream events the CLI relayed, in order (what the proxy should pass through unchanged). */
+/**
+ * The upstream events the CLI relayed, in order (what the proxy should pass through unchanged), without the
+ * message_stop CLI 2.1.332 writes itself when a stream drops (no message_delta came before it: not the upstream's).
+ */
 function relayedEvents(lines: readonly string[]): unknown[] {
-  return lines.map((line) => JSON.parse(line) as { type: string; event?: unknown }).filter((line) => line.type === 'stream_event').map((line) => line.event);
+  const events = lines.map((line) => JSON.parse(line) as { type: string; event?: { type?: string } }).filter((line) => line.type === 'stream_event').map((line) => line.event!);
+  return events.filter((event, index) => event.type !== 'message_stop' || events.slice(0, index).some((earlier) => earlier.type === 'message_delta'));
 }
 
 function convert(lines: readonly string[], state: CliEventState = createCliEventState()): { events: RawMessageStreamEvent[]; state: CliEventState } {
@@ -42,8 +40,11 @@ function convertFailing(lines: readonly string[]): { events: RawMessageStreamEve
 }
 
 function resultText(lines: readonly string[]): string {
-  return (JSON.parse(lines.find((line) => line.startsWith('{"type":"result"'))!) as { result: string }).result;
+  return (JSON.parse(lines.find((line) => isLineOfType(line, 'result'))!) as { result: string }).result;
 }
+
+describe.each(FIXTURE_VERSIONS)('recorded on CLI %s', (version: FixtureVersion) => {
+const fixtureLines = (scenario: string): string[] => recordedLines(scenario, version);
 
 describe('stepCliEvents on a recorded text turn', () => {
   const lines = fixtureLines('text');
@@ -67,7 +68,7 @@ describe('stepCliEvents on a recorded text turn', () => {
 
   it('skips the assistant echo of a streamed block', () => {
     const state = createCliEventState();
-    const echo = lines.find((line) => line.startsWith('{"type":"assistant"'))!;
+    const echo = lines.find((line) => isLineOfType(line, 'assistant'))!;
     convert(lines.slice(0, lines.indexOf(echo)), state);
     expect(stepCliEvents(state, parseCliLine(echo), CONTEXT)).toEqual([]);
     expect(state.sentContent).toBe(true);
@@ -129,13 +130,14 @@ describe('stepCliEvents on recorded thinking and tool use', () => {
     expect(events).toContainEqual({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'c2lnbmF0dXJlLWZpeHR1cmU=' } });
   });
 
-  it('passes tool_use blocks through and relays only the first message of the turn', () => {
+  it('passes tool_use blocks through, ends the message at message_stop and relays nothing after it', () => {
     const lines = fixtureLines('tool-use');
     const relayed = relayedEvents(lines);
     const firstStop = relayed.findIndex((event) => (event as { type: string }).type === 'message_stop');
-    // The CLI answered the unknown tool itself and asked the model again: that second message is not the client's.
-    expect(relayed.length).toBeGreaterThan(firstStop + 1);
-    const { events, state } = convert(lines);
+    const stopLine = lines.findIndex((line) => line.includes('"type":"message_stop"'));
+    // Another message after it (a CLI asking the model again) is not the client's: nothing of it is relayed.
+    const again = lines.filter((line) => isLineOfType(line, 'stream_event')).map((line) => line.replaceAll('msg_fake0001', 'msg_again'));
+    const { events, state } = convert([...lines.slice(0, stopLine + 1), ...again]);
     expect(events).toEqual(relayed.slice(0, firstStop + 1));
     expect(events).toContainEqual({
       type: 'content_block_start',
@@ -143,7 +145,9 @@ describe('stepCliEvents on recorded thinking and tool use', () => {
       content_block: { type: 'tool_use', id: 'toolu_fixture01', name: 'get_weather', input: {} },
     });
     expect(events.at(-2)).toMatchObject({ type: 'message_delta', delta: { stop_reason: 'tool_use' } });
-    expect(state.phase).toBe('finished');
+    expect(state.phase).toBe('message_done');
+    // --max-turns 1: the CLI itself made no second model call.
+    expect(relayed.filter((event) => (event as { type: string }).type === 'message_start')).toHaveLength(1);
   });
 });
 
@@ -180,7 +184,7 @@ describe('stepCliEvents on recorded upstream errors', () => {
 
   it('uses the synthetic error tag when the text alone says nothing', () => {
     const lines = fixtureLines('error-429').map((line) =>
-      line.startsWith('{"type":"result"') ? line.replace('"api_error_status":429', '"api_error_status":null').replace(/"result":"[^"]*"/, '"result":"Request rejected"') : line,
+      isLineOfType(line, 'result') ? line.replace('"api_error_status":429', '"api_error_status":null').replace(/"result":"[^"]*"/, '"result":"Request rejected"') : line,
     );
     expect(convertFailing(lines).error).toMatchObject({ status: 429, kind: 'rate_limit' });
   });
@@ -205,6 +209,7 @@ describe('stepCliEvents on a non-streamed retry (connection dropped mid-stream)'
     const relayed = relayedEvents(lines);
     expect(relayed.map((event) => (event as { type: string }).type)).toEqual(['message_start']);
     const { events } = convert(lines);
+    // 2.1.332 closes the dropped stream with its own message_stop: held back, the retried message follows.
     expect(events).toEqual([
       relayed[0],
       { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
@@ -217,7 +222,7 @@ describe('stepCliEvents on a non-streamed retry (connection dropped mid-stream)'
   });
 
   it('builds message_start from the assistant line when nothing was streamed', () => {
-    const lines = fixtureLines('dropped-before-content').filter((line) => !line.startsWith('{"type":"stream_event"'));
+    const lines = fixtureLines('dropped-before-content').filter((line) => !isLineOfType(line, 'stream_event'));
     const { events } = convert(lines);
     expect(events[0]).toEqual({
       type: 'message_start',
@@ -259,7 +264,8 @@ describe('stepCliEvents on a non-streamed retry (connection dropped mid-stream)'
     const { events, error } = convertFailing(lines);
     // What reached the client before the drop: it cannot be retracted.
     expect(events).toEqual(relayedEvents(lines));
-    expect(events.map((event) => event.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
+    // 2.1.332 also closes the cut block itself (content_block_stop) before its own message_stop.
+    expect(events.map((event) => event.type).filter((type) => type !== 'content_block_stop')).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
     expect(error).toMatchObject({ kind: 'api_error', status: 502 });
     expect(error.message).toContain('retry the request');
   });
@@ -275,7 +281,7 @@ describe('stepCliEvents on a non-streamed retry (connection dropped mid-stream)'
 
 describe('stepCliEvents on a result without a message', () => {
   it('throws an api_error instead of answering with an empty message', () => {
-    const lines = fixtureLines('text').filter((line) => !line.startsWith('{"type":"stream_event"') && !line.startsWith('{"type":"assistant"'));
+    const lines = fixtureLines('text').filter((line) => !isLineOfType(line, 'stream_event') && !isLineOfType(line, 'assistant'));
     const { events, error } = convertFailing(lines);
     expect(events).toEqual([]);
     expect(error).toMatchObject({ kind: 'api_error', status: 500, message: 'the Claude Code CLI finished the turn without a reply' });
@@ -290,4 +296,5 @@ describe('stepCliEvents on a result without a message', () => {
       { type: 'message_stop' },
     ]);
   });
+});
 });

@@ -9,6 +9,8 @@
  * - an `assistant` line with a message id never streamed is a non-streamed retry after a dropped connection:
  *   replayed as events if nothing reached the client yet, else the turn fails (a stream cannot be retracted).
  * - `result` ends the turn: an error becomes a ProxyError, a success closes a message left open.
+ * - a `message_stop` with no `message_delta` before it is not the upstream's: CLI 2.1.332 writes one itself when the
+ *   upstream connection drops, then retries without streaming. It is held back, and the turn goes on as above.
  */
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { ProxyError } from '../errors.ts';
@@ -21,6 +23,8 @@ export interface CliEventState {
   streamedMessageIds: Set<string>;
   /** Whether a content block reached the consumer; after that a different message cannot be spliced in. */
   sentContent: boolean;
+  /** The upstream's message_delta arrived: only then is a message_stop the upstream's own. */
+  messageDeltaSeen: boolean;
   /** Next block index when replaying a non-streamed message. */
   nextIndex: number;
   /** The non-streamed message being replayed: its blocks arrive one `assistant` line each. */
@@ -39,6 +43,7 @@ export function createCliEventState(): CliEventState {
     phase: 'before_message',
     streamedMessageIds: new Set(),
     sentContent: false,
+    messageDeltaSeen: false,
     nextIndex: 0,
     replayMessageId: undefined,
     replayUsage: undefined,
@@ -99,7 +104,12 @@ function relayStreamEvent(state: CliEventState, raw: { type: string }): RawMessa
     state.sentContent = true;
     state.nextIndex = event.index + 1;
   }
-  if (event.type === 'message_stop') state.phase = 'message_done';
+  if (event.type === 'message_delta') state.messageDeltaSeen = true;
+  if (event.type === 'message_stop') {
+    // The CLI's own close of a dropped stream (measured on 2.1.332): its non-streamed retry and result follow.
+    if (!state.messageDeltaSeen) return [];
+    state.phase = 'message_done';
+  }
   return [event];
 }
 

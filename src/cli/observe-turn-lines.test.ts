@@ -1,18 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerIsContinuable, createTurnObservation, observeTurnLine, resultAllowsContinuing, phaseAfterLine, type StreamPhase } from './observe-turn-lines.ts';
+import { announcedModelOf, answerIsContinuable, createTurnObservation, observeTurnLine, phaseAfterLine, resultAllowsContinuing, type StreamPhase } from './observe-turn-lines.ts';
+import { isLineOfType } from '../../test/support/cli-line-type.ts';
+import { fixtureLines } from '../../test/support/cli-fixtures.ts';
 
-function fixture(name: string): string[] {
-  return readFileSync(join(import.meta.dirname, '__fixtures__', `${name}.cli.ndjson`), 'utf8').split('\n').filter((line) => line !== '');
-}
+const fixture = (name: string): string[] => fixtureLines(name);
 
 /** The lines the consumer is handed: up to and including message_stop, as streamTurnEvents stops there. */
 function observe(lines: readonly string[]) {
   const observation = createTurnObservation();
   const stop = lines.findIndex((line) => line.includes('"type":"message_stop"'));
   for (const line of lines.slice(0, stop + 1)) observeTurnLine(observation, line);
-  return { observation, result: lines.find((line) => line.startsWith('{"type":"result"'))! };
+  return { observation, result: lines.find((line) => isLineOfType(line, 'result'))! };
 }
 
 describe('observeTurnLine', () => {
@@ -35,7 +33,7 @@ describe('observeTurnLine', () => {
   it('does not continue when the consumer stopped before message_stop (a stop sequence cut the answer)', () => {
     const lines = fixture('text');
     const observation = createTurnObservation();
-    for (const line of lines.slice(0, lines.findIndex((line) => line.startsWith('{"type":"assistant"')) + 1)) observeTurnLine(observation, line);
+    for (const line of lines.slice(0, lines.findIndex((line) => isLineOfType(line, 'assistant')) + 1)) observeTurnLine(observation, line);
     expect(observation.reply).toHaveLength(1);
     expect(answerIsContinuable(observation)).toBe(false);
   });
@@ -43,7 +41,7 @@ describe('observeTurnLine', () => {
   it('does not continue after an error result or another stop reason', () => {
     const { result } = observe(fixture('text'));
     expect(resultAllowsContinuing(result.replace('"stop_reason":"end_turn"', '"stop_reason":"max_tokens"'))).toBe(false);
-    expect(resultAllowsContinuing(fixture('error-500').find((line) => line.startsWith('{"type":"result"'))!)).toBe(false);
+    expect(resultAllowsContinuing(fixture('error-500').find((line) => isLineOfType(line, 'result'))!)).toBe(false);
     expect(resultAllowsContinuing('not json')).toBe(false);
   });
 
@@ -87,5 +85,13 @@ describe('phaseAfterLine', () => {
   it('is not fooled by text that quotes a delta type', () => {
     const line = JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"type":"text_delta"}' } } });
     expect(phaseAfterLine('quiet', line)).toBe('quiet');
+  });
+});
+
+describe('announcedModelOf', () => {
+  it('reads the model id of a recorded system/init line, and nothing from other lines', () => {
+    const lines = fixture('text');
+    expect(lines.map(announcedModelOf).filter((model) => model != null)).toEqual(['claude-sonnet-4-6']);
+    expect(announcedModelOf('{"type":"system","subtype":"init"')).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
  * @module
  * PURE. What the runner must know about a turn to keep its process for the conversation's next turn
  * (conversation-affinity.ts): the answer as the CLI itself recorded it (its `assistant` lines), and whether the
- * turn ended cleanly at message_stop. Cheap prefix checks first: most lines are text deltas and are not parsed here.
+ * turn ended cleanly at message_stop. Cheap substring checks first: most lines are text deltas and are not parsed here.
  */
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
 
@@ -18,11 +18,13 @@ export function createTurnObservation(): TurnObservation {
 }
 
 export function observeTurnLine(observation: TurnObservation, line: string): void {
-  observation.endedAtMessageStop = line.startsWith('{"type":"stream_event","event":{"type":"message_stop"');
-  if (!line.startsWith('{"type":"assistant"')) return;
+  // Pairs, not prefixes: the CLI's key order is not stable (2.1.332 writes its result line's `type` last). A quote
+  // inside any text is escaped, so `"type":"..."` only matches the line's own fields.
+  observation.endedAtMessageStop = line.includes('"type":"message_stop"') && line.includes('"type":"stream_event"');
+  if (!line.includes('"type":"assistant"')) return;
   try {
-    const content = (JSON.parse(line) as { message?: { content?: unknown } }).message?.content;
-    if (Array.isArray(content)) observation.reply.push(...(content as ContentBlockParam[]));
+    const parsed = JSON.parse(line) as { type?: unknown; message?: { content?: unknown } };
+    if (parsed.type === 'assistant' && Array.isArray(parsed.message?.content)) observation.reply.push(...(parsed.message.content as ContentBlockParam[]));
   } catch {
     // Not an assistant line after all: leaves the reply as it was.
   }
@@ -75,5 +77,19 @@ export function resultAllowsContinuing(resultLine: string): boolean {
     return tokens < CONTINUE_TOKEN_LIMIT;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The model id of a `system/init` line: the id the CLI resolved the --model value to (an alias such as `sonnet`
+ * names another model on each CLI version: claude-sonnet-5 on 2.1.197, claude-sonnet-5-5 on 2.1.332).
+ */
+export function announcedModelOf(line: string): string | undefined {
+  if (!line.includes('"subtype":"init"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { type?: unknown; subtype?: unknown; model?: unknown };
+    return parsed.type === 'system' && parsed.subtype === 'init' && typeof parsed.model === 'string' ? parsed.model : undefined;
+  } catch {
+    return undefined;
   }
 }

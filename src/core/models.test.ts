@@ -67,7 +67,7 @@ describe('MODEL_CATALOGUE', () => {
   });
 
   it('finds an entry by id', () => {
-    expect(findModel('sonnet')).toEqual({ id: 'sonnet', displayName: 'Sonnet (latest, via the CLI alias)', resolvesTo: 'claude-sonnet-5' });
+    expect(findModel('sonnet')).toEqual({ id: 'sonnet', displayName: 'Sonnet (latest, via the CLI alias)', resolvesTo: 'claude-sonnet-5-5' });
     expect(findModel('gpt-4o')).toBeUndefined();
   });
 });

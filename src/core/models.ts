@@ -1,7 +1,8 @@
 /**
  * @module
- * PURE. Which model names the proxy accepts and what it lists. The aliases are those of CLI 2.1.197
- * (../shared/reference/claude-cli-facts.md, Q6); re-check them when the CLI is upgraded.
+ * PURE. Which model names the proxy accepts and what it lists. The aliases are the CLI's own: it resolves them, and
+ * each version to other models (docs/cli-versions.md). The table below is CLI 2.1.332's; the runner reads the id a
+ * process actually resolved from its `system/init` line, so the table is only a fallback.
  */
 import { ProxyError, quoteClientValue } from '../errors.ts';
 
@@ -12,23 +13,27 @@ export interface ModelEntry {
   resolvesTo: string;
 }
 
-/** Aliases the CLI resolves itself, with what 2.1.197 resolves them to. */
+/** Aliases the CLI resolves itself, with what 2.1.332 resolves them to (2.1.197: opus-4-8, sonnet-5, haiku-4-5, fable-5). */
 const CLI_ALIASES: Record<string, string> = {
-  opus: 'claude-opus-4-8',
-  sonnet: 'claude-sonnet-5',
-  haiku: 'claude-haiku-4-5-20251001',
-  fable: 'claude-fable-5',
-  best: 'claude-opus-4-8',
-  opusplan: 'claude-sonnet-5',
-  default: 'claude-opus-4-8',
-  'opus[1m]': 'claude-opus-4-8',
-  'sonnet[1m]': 'claude-sonnet-5',
+  opus: 'claude-opus-5-5',
+  sonnet: 'claude-sonnet-5-5',
+  haiku: 'claude-haiku-5-5',
+  fable: 'claude-fable-5-2',
+  best: 'claude-opus-5-5',
+  opusplan: 'claude-sonnet-5-5',
+  default: 'claude-opus-5-5',
+  'opus[1m]': 'claude-opus-5-5',
+  'sonnet[1m]': 'claude-sonnet-5-5',
 };
 
 const FAMILIES = ['opus', 'sonnet', 'haiku', 'fable'] as const;
 
 /** Listed by GET /v1/models: the family aliases and the full ids they stand for, plus current full ids. */
 export const MODEL_CATALOGUE: readonly ModelEntry[] = [
+  { id: 'claude-opus-5-5', displayName: 'Claude Opus 5.5', resolvesTo: 'claude-opus-5-5' },
+  { id: 'claude-sonnet-5-5', displayName: 'Claude Sonnet 5.5', resolvesTo: 'claude-sonnet-5-5' },
+  { id: 'claude-haiku-5-5', displayName: 'Claude Haiku 5.5', resolvesTo: 'claude-haiku-5-5' },
+  { id: 'claude-fable-5-2', displayName: 'Claude Fable 5.2', resolvesTo: 'claude-fable-5-2' },
   { id: 'claude-opus-4-8', displayName: 'Claude Opus 4.8', resolvesTo: 'claude-opus-4-8' },
   { id: 'claude-sonnet-5', displayName: 'Claude Sonnet 5', resolvesTo: 'claude-sonnet-5' },
   { id: 'claude-haiku-4-5-20251001', displayName: 'Claude Haiku 4.5', resolvesTo: 'claude-haiku-4-5-20251001' },

@@ -3,14 +3,14 @@
  * keys is refused, and a CLI that is not logged in is reported clearly. Needs `npm run build` (npm test does it).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliProcessesWithHome } from '../support/cli-processes.ts';
 import { FakeUpstream, textReply } from '../support/fake-upstream.ts';
-import { bundledClaudePath, hermeticEnvironment } from '../support/start-test-proxy.ts';
+import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../support/start-test-proxy.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 
@@ -62,7 +62,7 @@ describe('claude-proxy binary', () => {
     expect(run.output()).toContain('claude auth login');
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'degraded', cli: { logged_in: false, version: '2.1.197' } });
+    expect(await health.json()).toMatchObject({ status: 'degraded', cli: { logged_in: false, version: CLI_VERSION, in_tested_range: true } });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });
@@ -125,6 +125,54 @@ describe('claude-proxy binary', () => {
       npm.kill('SIGKILL');
       await upstream.stop();
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+});
+
+/** A CLI that adds to what the model sees: the tested CLI behind a script that appends to the system prompt. */
+function injectingWrapper(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'claude-proxy-wrapper-'));
+  const path = join(directory, 'claude');
+  writeFileSync(
+    path,
+    `#!/bin/sh\ncase " $* " in *" -p "*) exec '${bundledClaudePath()}' "$@" --append-system-prompt "INJECTED BY A WRAPPER";; esac\nexec '${bundledClaudePath()}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  return path;
+}
+
+describe('claude-proxy doctor and the fidelity self-check', () => {
+  it('says the tested CLI is fine: version in range, logged in, the model sees only what the client sent', async () => {
+    const run = runBin(['doctor'], { ANTHROPIC_API_KEY: 'sk-ant-test-doctor' });
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain(`CLI ${CLI_VERSION} is tested with this proxy`);
+    expect(run.output()).toContain('logged in (api_key)');
+    expect(run.output()).toMatch(/fidelity: {2}ok/);
+    expect(run.output()).toContain('all good');
+  });
+
+  it('reports drift, what differs and what to do, when the CLI adds something to what the model sees', async () => {
+    const run = runBin(['doctor'], { CLAUDE_PATH: injectingWrapper(), ANTHROPIC_API_KEY: 'sk-ant-test-doctor' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('DRIFT');
+    expect(run.output()).toContain('INJECTED BY A WRAPPER');
+    expect(run.output()).toContain('use a tested CLI');
+  });
+
+  it('runs the same check at start-up and shows its result in /health', async () => {
+    for (const [claudePath, expected] of [[bundledClaudePath(), 'ok'], [injectingWrapper(), 'drift']] as const) {
+      const port = await freePort();
+      const run = runBin([String(port)], { CLAUDE_PATH: claudePath });
+      try {
+        await expect.poll(() => run.output(), { timeout: 20_000 }).toContain('listening on');
+        const fidelity = async () => ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { cli: { fidelity: string; fidelity_differences?: string[] } }).cli;
+        await expect.poll(async () => (await fidelity()).fidelity, { timeout: 30_000 }).toBe(expected);
+        if (expected === 'drift') expect((await fidelity()).fidelity_differences?.join('\n')).toContain('INJECTED BY A WRAPPER');
+      } finally {
+        run.child.kill('SIGTERM');
+        await run.exited;
+      }
     }
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReply, textReply } from '../support/fake-upstream.ts';
 import { readSseFrames } from '../support/read-sse.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+import { aliasId } from '../support/cli-aliases.ts';
 
 let proxy: TestProxy;
 let client: OpenAI;
@@ -34,7 +35,7 @@ describe('POST /v1/chat/completions', () => {
     expect(completion).toMatchObject({
       object: 'chat.completion',
       created: expect.any(Number),
-      model: 'claude-sonnet-5',
+      model: aliasId('sonnet'),
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: 14, completion_tokens: 3, total_tokens: 17, prompt_tokens_details: { cached_tokens: 4 } },
     });
@@ -48,7 +49,7 @@ describe('POST /v1/chat/completions', () => {
     const completion = await stream.finalChatCompletion();
     expect(deltas).toEqual(['alpha', ' beta']);
     expect(completion.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'alpha beta' }, finish_reason: 'stop' });
-    expect(completion.model).toBe('claude-haiku-4-5-20251001');
+    expect(completion.model).toBe(aliasId('haiku'));
   });
 
   it('follows the chunk rules: role first, one finish_reason, no usage chunk unless asked, [DONE], no event: lines', async () => {

@@ -236,16 +236,19 @@ describe('thinking and effort settings reach upstream as asked', () => {
     return { thinking: request!.body.thinking, effort: request!.body.output_config?.effort };
   };
 
-  it('sends no thinking when the client did not ask for it', async () => {
+  it('sends no thinking field when the client did not ask for thinking, as the client sent it (newer models ignore --thinking disabled)', async () => {
     await anthropic.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-thinking-none' }] });
     await openai.chat.completions.create({ model: 'haiku', messages: [{ role: 'user', content: 'marker-thinking-none-openai' }] });
-    expect(upstreamSettings('marker-thinking-none').thinking).toEqual({ type: 'disabled' });
-    expect(upstreamSettings('marker-thinking-none-openai').thinking).toEqual({ type: 'disabled' });
+    await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'marker-thinking-off' }] });
+    expect(upstreamSettings('marker-thinking-none').thinking).toBeUndefined();
+    expect(upstreamSettings('marker-thinking-none-openai').thinking).toBeUndefined();
+    expect(upstreamSettings('marker-thinking-off').thinking).toBeUndefined();
   });
 
   it('sends an enabled budget on a budget-thinking model, and adaptive thinking with the effort asked', async () => {
     await anthropic.messages.create({
-      model: 'haiku',
+      // A budget-thinking model on every CLI of the range (the alias haiku names an adaptive-only model from 2.1.332 on).
+      model: 'claude-haiku-4-5-20251001',
       max_tokens: 4000,
       thinking: { type: 'enabled', budget_tokens: 2048 },
       messages: [{ role: 'user', content: 'marker-thinking-budget' }],

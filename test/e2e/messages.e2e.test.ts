@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textReply } from '../support/fake-upstream.ts';
 import { readSseFrames } from '../support/read-sse.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+import { aliasId } from '../support/cli-aliases.ts';
 
 let proxy: TestProxy;
 let client: Anthropic;
@@ -25,7 +26,7 @@ describe('POST /v1/messages', () => {
     expect(message).toMatchObject({
       type: 'message',
       role: 'assistant',
-      model: 'claude-sonnet-5',
+      model: aliasId('sonnet'),
       content: [{ type: 'text', text: 'Paris is the capital.' }],
       stop_reason: 'end_turn',
       stop_sequence: null,
@@ -42,7 +43,7 @@ describe('POST /v1/messages', () => {
     const message = await stream.finalMessage();
     expect(deltas).toEqual(['one', ' two', ' three']);
     expect(message.content).toEqual([{ type: 'text', text: 'one two three' }]);
-    expect(message.model).toBe('claude-haiku-4-5-20251001');
+    expect(message.model).toBe(aliasId('haiku'));
     expect(message.stop_reason).toBe('end_turn');
   });
 

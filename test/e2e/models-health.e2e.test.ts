@@ -17,12 +17,13 @@ describe('GET /v1/models', () => {
     const ids: string[] = [];
     for await (const model of client.models.list({ limit: 4 })) ids.push(model.id);
     expect(ids).toContain('claude-opus-4-8');
+    expect(ids).toContain('claude-opus-5-5');
     expect(ids).toContain('sonnet');
     expect(new Set(ids).size).toBe(ids.length);
     const page = await client.models.list({ limit: 2 });
     expect(page.data).toHaveLength(2);
     expect(page.has_more).toBe(true);
-    expect(page.data[0]).toMatchObject({ type: 'model', id: 'claude-opus-4-8', display_name: 'Claude Opus 4.8', created_at: expect.any(String) });
+    expect(page.data[0]).toMatchObject({ type: 'model', id: 'claude-opus-5-5', display_name: 'Claude Opus 5.5', created_at: expect.any(String) });
     const one = await client.models.retrieve('claude-sonnet-4-6');
     expect(one).toMatchObject({ type: 'model', id: 'claude-sonnet-4-6' });
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReply, textReply, withoutCliAdditions } from '../support/fake-upstream.ts';
 import { readSseFrames } from '../support/read-sse.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+import { aliasId } from '../support/cli-aliases.ts';
 
 let proxy: TestProxy;
 let client: OpenAI;
@@ -34,7 +35,7 @@ describe('POST /v1/responses', () => {
     expect(response).toMatchObject({
       object: 'response',
       status: 'completed',
-      model: 'claude-sonnet-5',
+      model: aliasId('sonnet'),
       error: null,
       incomplete_details: null,
       output: [{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hi there.', annotations: [] }] }],
@@ -73,7 +74,7 @@ describe('POST /v1/responses', () => {
     stream.on('response.output_text.delta', (event) => deltas.push(event.delta));
     const response = await stream.finalResponse();
     expect(deltas).toEqual(['alpha', ' beta']);
-    expect(response).toMatchObject({ status: 'completed', model: 'claude-haiku-4-5-20251001', output_text: 'alpha beta' });
+    expect(response).toMatchObject({ status: 'completed', model: aliasId('haiku'), output_text: 'alpha beta' });
   });
 
   it('follows the event rules on /responses too: event line = type, sequence numbers from 0, ends with response.completed, no [DONE]', async () => {

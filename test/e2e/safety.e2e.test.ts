@@ -3,13 +3,16 @@
  * intended callers get in (keys, Host header, CORS).
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, release, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyCliProcesses } from '../support/cli-processes.ts';
 import { textReply } from '../support/fake-upstream.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+import { aliasId } from '../support/cli-aliases.ts';
+import { findFidelityDrift } from '../../src/cli/find-fidelity-drift.ts';
+import { ensurePrivateWorkDirectory } from '../../src/cli/private-work-directory.ts';
 
 let proxy: TestProxy;
 let client: Anthropic;
@@ -45,6 +48,37 @@ describe('the host is safe from the model', () => {
   });
 });
 
+describe('what the model sees of the host', () => {
+  it('is nothing: the conversation is the client\'s plus only the documented additions, with no working directory, host name, OS or shell', async () => {
+    const weather = { name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } };
+    await client.messages.create({
+      model: 'sonnet',
+      max_tokens: 50,
+      system: 'Be brief.',
+      tools: [weather],
+      messages: [
+        { role: 'user', content: 'marker-host first' },
+        { role: 'assistant', content: 'an answer' },
+        { role: 'user', content: 'marker-host second' },
+      ],
+    });
+    const [request] = proxy.upstream.modelRequests('marker-host second');
+    const drift = findFidelityDrift(request!.body, {
+      system: ['Be brief.'],
+      messages: [
+        { role: 'user', content: 'marker-host first' },
+        { role: 'assistant', content: 'an answer' },
+        { role: 'user', content: 'marker-host second' },
+      ],
+      tools: [{ name: 'mcp__t__get_weather', description: 'Weather', inputSchema: weather.input_schema }],
+      hostDetails: [ensurePrivateWorkDirectory(proxy.home), proxy.home, hostname(), release()],
+    });
+    expect(drift).toEqual([]);
+    const text = JSON.stringify(request!.body);
+    for (const phrase of ['Primary working directory', 'OS Version', 'Shell:', 'You are powered by the model', userInfo().homedir]) expect(text).not.toContain(phrase);
+  });
+});
+
 describe("a client's text is never a command to the CLI", () => {
   it('does not read host files named with @ in a message (the CLI attaches them unless told not to)', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'claude-proxy-secret-'));
@@ -72,7 +106,7 @@ describe("a client's text is never a command to the CLI", () => {
       const [request] = proxy.upstream.modelRequests(command.split(' ').at(-1));
       // The only difference: an invisible zero-width space in front (docs/limits.md).
       expect(request!.body.messages.at(-1).content.at(-1).text).toBe(`\u200b${command}`);
-      expect(request!.body.model).toBe('claude-sonnet-5');
+      expect(request!.body.model).toBe(aliasId('sonnet'));
     }
   });
 });

@@ -3,17 +3,14 @@
  * Anthropic raw stream events for the protocol translators' unit tests: from the recorded CLI fixtures (through the
  * real CLI-line converter) or built by hand.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { parseCliLine } from '../../src/cli/cli-lines.ts';
+import { fixtureLines } from './cli-fixtures.ts';
 import { createCliEventState, stepCliEvents } from '../../src/cli/convert-cli-lines-to-anthropic-events.ts';
 
 /** The Anthropic events of the first message of a recorded CLI turn, through the real CLI-line converter. */
 export function fixtureEvents(scenario: string): RawMessageStreamEvent[] {
-  const lines = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'cli', '__fixtures__', `${scenario}.cli.ndjson`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '');
+  const lines = fixtureLines(scenario);
   const state = createCliEventState();
   const events: RawMessageStreamEvent[] = [];
   for (const line of lines) {

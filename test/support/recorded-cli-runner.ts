@@ -5,19 +5,13 @@
  * `inspect` sees each invocation, so a test can check what would have reached the CLI's argv and stdin.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { buildCliInvocation, type CliInvocation } from '../../src/cli/build-cli-invocation.ts';
 import { CliHealth } from '../../src/cli/cli-health.ts';
 import type { CliRunner, RunnerStats, RunOptions } from '../../src/cli/cli-runner.ts';
 import type { TurnRequest } from '../../src/core/turn-request.ts';
 import { errorOfAbort } from '../../src/errors.ts';
+import { fixtureLines } from './cli-fixtures.ts';
 
-export function fixtureLines(scenario: string): string[] {
-  return readFileSync(join(import.meta.dirname, '..', '..', 'src', 'cli', '__fixtures__', `${scenario}.cli.ndjson`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '');
-}
 
 export interface RecordedCliRunnerOptions {
   /** The recorded turn to answer with, per request (default: `text`). */

@@ -4,6 +4,7 @@
  * The CLI runs with a fresh HOME and an API key for the fake upstream, so nothing of the developer's own
  * Claude login or settings is read.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +12,21 @@ import type { FastifyInstance } from 'fastify';
 import { ClaudeCliRunner, runnerSettings } from '../../src/cli/claude-cli-runner.ts';
 import { CliHealth } from '../../src/cli/cli-health.ts';
 import { probeCli } from '../../src/cli/probe-cli.ts';
-import { ensurePrivateWorkDirectory } from '../../src/cli/private-work-directory.ts';
+import { ensurePrivateWorkDirectory, installContextFilterPlugin } from '../../src/cli/private-work-directory.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
 import { FakeUpstream } from './fake-upstream.ts';
 
-export const CLI_VERSION = '2.1.197';
+/**
+ * The CLI the tests run: the bundled, pinned one, or TEST_CLAUDE_PATH (CI runs the e2e suite once per CLI of the
+ * supported range).
+ */
+export function bundledClaudePath(): string {
+  return process.env.TEST_CLAUDE_PATH ?? join(import.meta.dirname, '..', '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
+}
+
+/** The version of that CLI, as it reports it. */
+export const CLI_VERSION = /\d+\.\d+\.\d+/.exec(execFileSync(bundledClaudePath(), ['--version'], { encoding: 'utf8' }))?.[0] ?? 'unknown';
 
 export interface TestProxy {
   url: string;
@@ -46,9 +56,6 @@ export function hermeticEnvironment(): Record<string, string | undefined> {
   return environment;
 }
 
-export function bundledClaudePath(): string {
-  return join(import.meta.dirname, '..', '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
-}
 
 export async function startTestProxy(options: TestProxyOptions = {}): Promise<TestProxy> {
   const upstream = options.upstream ?? new FakeUpstream();
@@ -65,7 +72,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   // e2e-cold: every turn on a fresh process), same cases.
   const pool = process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE, AFFINITY_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
-  const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment));
+  const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment, installContextFilterPlugin(home)));
   runner.prewarm(config.warmModel);
   const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, cliEnvironment), now: Date.now, intervalMs: 30_000 });
   await cliHealth.refresh();

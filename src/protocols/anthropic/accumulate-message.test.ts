@@ -1,22 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import { proxyErrorOf } from '../../../test/support/proxy-error-of.ts';
+import { FIXTURE_VERSIONS, fixtureLines, NEWEST_FIXTURES, type FixtureVersion } from '../../../test/support/cli-fixtures.ts';
 import { parseCliLine } from '../../cli/cli-lines.ts';
 import { createCliEventState, stepCliEvents } from '../../cli/convert-cli-lines-to-anthropic-events.ts';
 import { accumulateMessage, createMessageAccumulator, finishMessage } from './accumulate-message.ts';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'cli', '__fixtures__');
-
-/** The events the proxy relays for a recorded CLI turn. */
-function fixtureEvents(scenario: string): RawMessageStreamEvent[] {
+/** The events the proxy relays for a recorded CLI turn: up to message_stop, where the proxy ends the turn. */
+function fixtureEvents(scenario: string, version: FixtureVersion = NEWEST_FIXTURES): RawMessageStreamEvent[] {
   const state = createCliEventState();
-  return readFileSync(join(FIXTURES, `${scenario}.cli.ndjson`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .flatMap((line) => stepCliEvents(state, parseCliLine(line), { nowSeconds: 0 }));
+  const events: RawMessageStreamEvent[] = [];
+  for (const line of fixtureLines(scenario, version)) {
+    for (const event of stepCliEvents(state, parseCliLine(line), { nowSeconds: 0 })) {
+      events.push(event);
+      if (event.type === 'message_stop') return events;
+    }
+  }
+  return events;
 }
 
 function fold(events: readonly RawMessageStreamEvent[]): Message {
@@ -98,10 +99,10 @@ describe('accumulateMessage on recorded turns', () => {
     expect(fold(fixtureEvents('dropped-before-content'))).toMatchObject({ content: [{ type: 'text', text: 'Recovered answer.' }], stop_reason: 'end_turn' });
   });
 
-  it.each(['text', 'thinking-and-text', 'tool-use', 'dropped-before-content'])(
-    'builds the same message as the official SDK MessageStream from %s',
-    async (scenario) => {
-      const events = fixtureEvents(scenario);
+  it.each(FIXTURE_VERSIONS.flatMap((version) => ['text', 'thinking-and-text', 'tool-use', 'dropped-before-content'].map((scenario) => [scenario, version] as const)))(
+    'builds the same message as the official SDK MessageStream from %s (CLI %s)',
+    async (scenario, version) => {
+      const events = fixtureEvents(scenario, version);
       expect(await sdkFinalMessage(events)).toEqual(fold(events));
     },
   );

@@ -4,6 +4,7 @@
  * Answers at once from state kept current in the background (cli/cli-health.ts): it never waits for a probe.
  */
 import type { FastifyInstance } from 'fastify';
+import { describeRangeStatus, rangeStatus, TESTED_CLI_RANGE } from '../../cli/tested-cli-versions.ts';
 import type { AppDependencies } from '../create-app.ts';
 
 export function registerHealthRoute(app: FastifyInstance, dependencies: AppDependencies): void {
@@ -13,6 +14,7 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
     const pool = dependencies.runner.stats();
     const ready = dependencies.cliHealth.ready;
     const iso = (at: number | undefined) => (at != null ? new Date(at).toISOString() : null);
+    const range = rangeStatus(cli.version);
     void reply.status(ready ? 200 : 503);
     return {
       status: ready ? 'ok' : 'degraded',
@@ -22,12 +24,18 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         version: cli.version ?? null,
         logged_in: cli.loggedIn ?? null,
         auth_method: cli.authMethod ?? null,
+        tested_range: TESTED_CLI_RANGE,
+        in_tested_range: range === 'unknown' ? null : range === 'inside',
+        ...(range !== 'inside' ? { version_note: describeRangeStatus(cli.version) } : {}),
         confirmed_at: iso(cli.confirmedAt),
         last_turn: cli.lastTurn != null ? { at: iso(cli.lastTurn.at), outcome: cli.lastTurn.evidence } : null,
         ...(cli.error != null ? { error: cli.error } : {}),
         ...(cli.loggedIn === false ? { hint: 'run `claude auth login` (or `npx claude auth login` in the proxy folder)' } : {}),
         ...(cli.loggedIn == null && cli.error == null ? { error: cli.probeProblem ?? 'the CLI has not been checked yet' } : {}),
         ...(cli.probeProblem != null ? { probe_problem: cli.probeProblem } : {}),
+        // Does this CLI send the client's conversation and nothing of the host (check-cli-fidelity.ts)?
+        fidelity: cli.fidelity.status,
+        ...('differences' in cli.fidelity && cli.fidelity.differences.length > 0 ? { fidelity_differences: cli.fidelity.differences } : {}),
       },
       processes: { active: dependencies.runner.activeCount() },
       pool: { in_use: pool.inUse, queued: pool.queued, max_concurrent: pool.maxConcurrent, warm_size: pool.warm.size, warm_idle: pool.warm.idle, affinity_size: pool.affinity.size, affinity_kept: pool.affinity.kept, affinity_continued: pool.affinity.continued },

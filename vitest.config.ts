@@ -22,6 +22,8 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A cold CLI start on a loaded 2-core machine can take seconds: polls wait for events, not a fixed second.
+          expect: { poll: { timeout: 15_000 } },
           env: { TEST_WARM_POOL_SIZE: '0' },
         },
       },
@@ -35,6 +37,8 @@ export default defineConfig({
           sequence: { groupOrder: 3 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A cold CLI start on a loaded 2-core machine can take seconds: polls wait for events, not a fixed second.
+          expect: { poll: { timeout: 15_000 } },
           globalSetup: ['test/support/install-oldest-cli.ts'],
           env: { TEST_CLAUDE_PATH: OLDEST_CLI_PATH },
         },
@@ -49,6 +53,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A cold CLI start on a loaded 2-core machine can take seconds: polls wait for events, not a fixed second.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

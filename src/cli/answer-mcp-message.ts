@@ -5,7 +5,7 @@
  * one: a call is held at the permission prompt and the turn ends, so the client runs it.
  */
 import type { ClientTool } from '../core/turn-request.ts';
-import { TOOL_SERVER_NAME } from '../core/client-tools.ts';
+import { TOOL_SERVER_NAME } from './client-tool-names.ts';
 
 interface JsonRpcMessage {
   jsonrpc?: string;

@@ -5,7 +5,7 @@
  * system prompt, no built-in tools, no settings files, no MCP servers but ours, no session files written.
  */
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
-import { prefixToolNames, TOOL_SERVER_NAME } from '../core/client-tools.ts';
+import { prefixToolNames, TOOL_SERVER_NAME } from './client-tool-names.ts';
 import { upstreamModelId } from '../core/models.ts';
 import { normalizeConversation } from '../core/normalize-conversation.ts';
 import type { ConversationMessage, ThinkingSetting, TurnRequest } from '../core/turn-request.ts';

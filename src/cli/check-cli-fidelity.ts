@@ -11,9 +11,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamTurnEvents } from '../core/stream-turn-events.ts';
+import { streamTurnEvents } from './stream-turn-events.ts';
 import { plainTurnRequest, type TurnRequest } from '../core/turn-request.ts';
-import { TOOL_NAME_PREFIX } from '../core/client-tools.ts';
+import { TOOL_NAME_PREFIX } from './client-tool-names.ts';
 import { ClaudeCliRunner } from './claude-cli-runner.ts';
 import { findFidelityDrift } from './find-fidelity-drift.ts';
 

@@ -1,22 +1,26 @@
 /**
  * @module
- * Runs turns on `claude` processes: the one that holds the conversation so far (conversation-affinity.ts), a warm
- * one (started ahead, warm-pool.ts) or a cold one. Replays the conversation on stdin, relays stdout lines under a
- * request timeout and an idle watchdog, and always ends the process (disconnect, timeout, crash) unless its turn
- * ended cleanly and it is kept for the next turn. At most MAX_CONCURRENT turns run at once; the rest queue
- * (concurrency-gate.ts).
+ * Runs turns on `claude` processes, putting the parts together: a slot (concurrency-gate.ts), a process and what to
+ * tell it (acquire-process.ts: kept, warm or cold), the stdin replay (feed-stdin.ts), the guarded, parsed output
+ * (guard-lines.ts, cli-lines.ts) with the CLI's control requests answered (answer-control-request.ts), and the end of
+ * the turn: the process is ended (disconnect, timeout, crash) unless its turn ended cleanly and it is kept for the
+ * conversation's next turn, and the warm pool is refilled.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { assertNever, errorOfAbort, ProxyError } from '../errors.ts';
-import { plainTurnRequest, type TurnRequest } from '../core/turn-request.ts';
-import type { ClientTool } from '../core/turn-request.ts';
-import { answerMcpMessage } from './answer-mcp-message.ts';
-import { buildCliInvocation, type CliInvocation, type StdinStep } from './build-cli-invocation.ts';
+import { errorOfAbort } from '../errors.ts';
+import { plainTurnRequest, type ClientTool, type TurnRequest } from '../core/turn-request.ts';
+import { acquireProcess } from './acquire-process.ts';
+import { answerControlRequest } from './answer-control-request.ts';
+import { buildCliInvocation, type CliInvocation } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
-import type { CliRunner, RunnerStats, RunOptions } from './cli-runner.ts';
+import { parseCliLine, type CliLine } from './cli-lines.ts';
+import type { CliRunner, ProcessKind, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
 import { localDay, ParkedConversations } from './conversation-affinity.ts';
+import { StdinFeeder } from './feed-stdin.ts';
+import { guardLines, type GuardLimits, type Watch } from './guard-lines.ts';
+import { mapCliExitError } from './map-cli-error.ts';
 import {
   announcedModelOf,
   answerIsContinuable,
@@ -24,10 +28,8 @@ import {
   observeTurnLine,
   phaseAfterLine,
   resultAllowsContinuing,
-  type StreamPhase,
   type TurnObservation,
 } from './observe-turn-lines.ts';
-import { mapCliExitError } from './map-cli-error.ts';
 import { WarmPool } from './warm-pool.ts';
 
 export interface ClaudeCliRunnerSettings {
@@ -49,8 +51,6 @@ export interface ClaudeCliRunnerSettings {
 }
 
 
-/** How long a starting CLI may take to print its first line (it prints `system/init` before calling upstream). */
-const STARTUP_ALLOWANCE_MS = 30_000;
 /** After message_stop the CLI prints its `result` line at once (measured: under 5 ms); a process that does not is ended. */
 const RESULT_WAIT_MS = 5_000;
 
@@ -136,44 +136,47 @@ export class ClaudeCliRunner implements CliRunner {
     });
   }
 
-  async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
+  async *run(request: TurnRequest, options: RunOptions): AsyncIterable<CliLine> {
     if (options.signal.aborted) throw errorOfAbort(options.signal);
     // Invalid requests fail here, before they take a slot or a process.
     const announced: { model?: string } = {};
     const invocation = this.invocationFor(request, () => announced.model);
+    const queuedAt = performance.now();
     const release = await this.gate.acquire(options.signal);
     let child: ClaudeProcess | undefined;
-    let kept: ClaudeProcess | undefined;
+    let kind: ProcessKind | undefined;
     let failed = false;
     const observation = createTurnObservation();
     try {
-      options.onStarted?.();
-      kept = this.conversations.take(conversationSettings(invocation, request), invocation.conversation);
-      if (kept != null) this.continued += 1;
-      const warm = kept == null ? this.pool.take(invocation) : undefined;
-      const cli = kept ?? warm?.process ?? new ClaudeProcess(invocation);
+      const acquired = acquireProcess({ conversations: this.conversations, pool: this.pool, spawn: (spawnWith) => new ClaudeProcess(spawnWith) }, invocation, conversationSettings(invocation, request));
+      const cli = acquired.process;
       child = cli;
+      kind = acquired.kind;
+      const acquiredAt = performance.now();
+      options.onRunEvent?.({ type: 'acquired', processKind: kind, queueWaitMs: acquiredAt - queuedAt });
+      if (kind === 'kept') this.continued += 1;
       this.live.add(cli);
-      if (kept == null) this.firstTurnDay.set(cli, localDay());
-      options.log.debug(
-        { pid: cli.pid, process: kept != null ? 'kept' : warm == null ? 'cold' : warm.exact ? 'warm' : 'warm, late settings', model: request.model, messages: request.messages.length },
-        'claude turn started',
-      );
-      if (kept == null) {
+      if (kind !== 'kept') this.firstTurnDay.set(cli, localDay());
+      options.log.debug({ pid: cli.pid, process: kind, model: request.model, messages: request.messages.length }, 'claude turn started');
+      if (kind !== 'kept') {
         void cli.exited.then((exit) => {
           this.live.delete(cli);
           options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
         });
       }
       const stderrMark = cli.stderrMark;
-      const input = new StdinFeeder(cli, stepsFor(invocation, kept != null ? 'kept' : warm == null || warm.exact ? 'fresh' : 'late settings'));
+      const input = new StdinFeeder((line) => cli.writeLine(line), acquired.steps);
       input.writeUntilAck();
-      const watch: Watch = { phase: 'quiet' };
-      for await (const line of outputLines(cli, options.signal, this.settings, request.tools, watch)) {
+      let first = true;
+      for await (const line of outputLines(cli, options.signal, this.settings, request.tools, { phase: 'quiet' })) {
+        if (first) {
+          first = false;
+          options.onRunEvent?.({ type: 'first_line', sinceAcquiredMs: performance.now() - acquiredAt });
+        }
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
           announced.model = announcedModelOf(line) ?? announced.model;
-          if (isResultLine(line)) input.acknowledge();
+          if (line.type === 'result') input.acknowledge();
           continue;
         }
         observeTurnLine(observation, line);
@@ -196,7 +199,7 @@ export class ClaudeCliRunner implements CliRunner {
       release();
       // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
       // down, a stall): a replacement would likely fail the same way. A kept process took no warm one.
-      if (!failed && !options.signal.aborted && !this.draining && kept == null) this.pool.fill(invocation);
+      if (!failed && !options.signal.aborted && !this.draining && kind !== 'kept') this.pool.fill(invocation);
     }
   }
 
@@ -204,7 +207,7 @@ export class ClaudeCliRunner implements CliRunner {
   private async keepForNextTurn(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation): Promise<void> {
     try {
       for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, request.tools, { phase: 'quiet' })) {
-        if (!isResultLine(line)) continue;
+        if (line.type !== 'result') continue;
         if (!resultAllowsContinuing(line) || this.draining) break;
         this.live.delete(child);
         this.conversations.park(
@@ -226,157 +229,19 @@ function conversationSettings(invocation: CliInvocation, request: TurnRequest) {
   return { invocation, system: request.system, tools: request.tools, outputSchema: request.outputSchema };
 }
 
-/** A kept process has the system prompt and history already: it gets the new user message only. */
-function stepsFor(invocation: CliInvocation, process: 'fresh' | 'late settings' | 'kept'): StdinStep[] {
-  switch (process) {
-    case 'fresh':
-      return invocation.stdinSteps;
-    case 'late settings':
-      // A warm process started with other max_tokens/effort takes this request's values first.
-      return [invocation.lateEnvStep, ...invocation.stdinSteps];
-    case 'kept':
-      return [invocation.stdinSteps.at(-1)!];
-    default:
-      return assertNever(process, 'process kind');
-  }
-}
-
-/** Writes the stdin steps, pausing after each one that awaits the CLI's acknowledgement. */
-class StdinFeeder {
-  private next = 0;
-  private waiting = false;
-
-  constructor(
-    private readonly child: ClaudeProcess,
-    private readonly steps: readonly StdinStep[],
-  ) {}
-
-  get replaying(): boolean {
-    return this.waiting;
-  }
-
-  writeUntilAck(): void {
-    while (this.next < this.steps.length) {
-      const step = this.steps[this.next]!;
-      this.next += 1;
-      this.child.writeLine(step.line);
-      if (step.awaitsAck) {
-        this.waiting = true;
-        return;
-      }
-    }
-    // stdin stays open: the CLI may still need answers (MCP messages); the process is ended with the turn.
-  }
-
-  acknowledge(): void {
-    this.waiting = false;
-    this.writeUntilAck();
-  }
-}
-
 /**
- * MCP messages get their answer; a permission prompt (`can_use_tool`) gets none, on purpose: answering would end
- * the model's stream before its parallel tool calls arrive (measured), and the turn ends at message_stop anyway.
+ * The CLI's stdout lines, parsed once, under the guards (guard-lines.ts), without its own requests: those are answered
+ * on its stdin here (answer-control-request.ts). The watch follows the phase for the idle limit.
  */
-function answerControlRequest(child: ClaudeProcess, line: string, tools: readonly ClientTool[]): void {
-  let request: { request_id?: string; request?: { subtype?: string; message?: object } };
-  try {
-    request = JSON.parse(line) as typeof request;
-  } catch {
-    return;
-  }
-  const subtype = request.request?.subtype;
-  if (subtype === 'can_use_tool') return;
-  const response =
-    subtype === 'mcp_message' && request.request?.message != null
-      ? { subtype: 'success', request_id: request.request_id, response: { mcp_response: answerMcpMessage(request.request.message, tools) } }
-      : { subtype: 'error', request_id: request.request_id, error: `claude-cli-proxy does not handle ${subtype ?? 'this request'}` };
-  child.writeLine(JSON.stringify({ type: 'control_response', response }));
-}
-
-function isControlRequestLine(line: string): boolean {
-  try {
-    return (JSON.parse(line) as { type?: unknown }).type === 'control_request';
-  } catch {
-    return false;
-  }
-}
-
-function isResultLine(line: string): boolean {
-  try {
-    return (JSON.parse(line) as { type?: unknown }).type === 'result';
-  } catch {
-    return false;
-  }
-}
-
-/** What the idle watchdog knows of the turn: the phase after the last line (observe-turn-lines.ts). */
-interface Watch {
-  phase: StreamPhase;
-}
-
-interface GuardLimits {
-  requestTimeoutMs: number;
-  streamIdleTimeoutMs: number;
-  streamQuietTimeoutMs: number;
-}
-
-/**
- * The CLI's stdout lines under the guards below, without its own requests (MCP messages for the client's tools,
- * permission prompts): those are answered on its stdin here.
- */
-async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, tools: readonly ClientTool[], watch: Watch): AsyncGenerator<string> {
-  for await (const line of guardLines(child.lines(), signal, limits, watch)) {
+async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, tools: readonly ClientTool[], watch: Watch): AsyncGenerator<CliLine> {
+  for await (const text of guardLines(child.lines(), signal, limits, watch)) {
+    const line = parseCliLine(text);
     watch.phase = phaseAfterLine(watch.phase, line);
-    // Not by prefix: the CLI's key order is not stable between versions.
-    if (line.includes('"type":"control_request"') && isControlRequestLine(line)) answerControlRequest(child, line, tools);
-    else yield line;
-  }
-}
-
-/** The silence allowed before the next line, and the setting that sets it, for the phase the turn is in. */
-function idleLimit(watch: Watch, limits: GuardLimits, first: boolean): { ms: number; what: string } {
-  // Before its first line the CLI is starting up (slow on a loaded machine), not waiting on upstream.
-  if (first) return { ms: Math.max(limits.streamQuietTimeoutMs, STARTUP_ALLOWANCE_MS), what: 'STREAM_QUIET_TIMEOUT_MS, while the CLI started' };
-  return watch.phase === 'text'
-    ? { ms: limits.streamIdleTimeoutMs, what: 'STREAM_IDLE_TIMEOUT_MS, while the model was writing text' }
-    : { ms: limits.streamQuietTimeoutMs, what: 'STREAM_QUIET_TIMEOUT_MS, while the model read the prompt, thought or wrote a tool call' };
-}
-
-/**
- * Yields the lines while enforcing the request timeout, the idle watchdog (the CLI itself does not notice a
- * stalled upstream for minutes) and the signal (the client's disconnect, or the server shutting down). The idle
- * clock only runs while waiting on the CLI, not while the consumer writes to a slow client.
- */
-async function* guardLines(lines: AsyncIterableIterator<string>, signal: AbortSignal, limits: GuardLimits, watch: Watch): AsyncGenerator<string> {
-  let fail: (error: Error) => void = () => undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  stopped.catch(() => undefined);
-  const onAbort = (): void => fail(errorOfAbort(signal));
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) onAbort();
-  const requestTimer = setTimeout(
-    () => fail(new ProxyError('timeout', `the request took longer than REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs} ms)`)),
-    limits.requestTimeoutMs,
-  );
-  let idleTimer: NodeJS.Timeout | undefined;
-  let first = true;
-  try {
-    while (true) {
-      const limit = idleLimit(watch, limits, first);
-      idleTimer = setTimeout(() => fail(new ProxyError('timeout', `no output from the model for ${limit.ms} ms (${limit.what}): the upstream stream stalled`)), limit.ms);
-      const next = await Promise.race([lines.next(), stopped]);
-      clearTimeout(idleTimer);
-      first = false;
-      if (next.done === true) return;
-      yield next.value;
+    if (line.type !== 'control_request') {
+      yield line;
+      continue;
     }
-  } finally {
-    clearTimeout(idleTimer);
-    clearTimeout(requestTimer);
-    signal.removeEventListener('abort', onAbort);
-    // The reader is not closed: it is the process's only one, and a kept process is read again next turn.
+    const response = answerControlRequest(line, tools);
+    if (response != null) child.writeLine(JSON.stringify(response));
   }
 }

@@ -2,7 +2,8 @@
  * @module
  * The CLI's stdout lines (`--output-format stream-json --verbose --include-partial-messages`), validated narrowly:
  * only the fields the proxy reads, unknown fields kept or ignored, unknown line types reported as `unknown`.
- * Shapes measured on CLI 2.1.197 (../shared/reference/claude-cli-facts.md, Q1).
+ * The one reader of the CLI's stdout: every line is parsed here once, by its fields (never by a text prefix: the key
+ * order changes between versions). Shapes measured on CLI 2.1.197 and 2.1.332 (docs/cli-versions.md).
  */
 import { z } from 'zod';
 
@@ -53,7 +54,8 @@ const resultLine = z.looseObject({
   terminal_reason: z.string().nullish(),
 });
 
-const systemLine = z.looseObject({ type: z.literal('system'), subtype: z.string() });
+/** `system/init` names the model the CLI resolved the --model value to. */
+const systemLine = z.looseObject({ type: z.literal('system'), subtype: z.string(), model: z.string().optional() });
 
 const rateLimitLine = z.looseObject({
   type: z.literal('rate_limit_event'),
@@ -63,7 +65,18 @@ const rateLimitLine = z.looseObject({
 const controlRequestLine = z.looseObject({
   type: z.literal('control_request'),
   request_id: z.string(),
-  request: z.looseObject({ subtype: z.string() }),
+  /** `mcp_message` carries the JSON-RPC message for the proxy's tool server; `can_use_tool` a permission prompt. */
+  request: z.looseObject({
+    subtype: z.string(),
+    message: z
+      .looseObject({
+        jsonrpc: z.string().optional(),
+        id: z.union([z.string(), z.number(), z.null()]).optional(),
+        method: z.string().optional(),
+        params: z.looseObject({ protocolVersion: z.string().optional() }).optional(),
+      })
+      .optional(),
+  }),
 });
 
 const controlResponseLine = z.looseObject({
@@ -84,6 +97,7 @@ const knownLine = z.discriminatedUnion('type', [
 export type CliStreamEventLine = z.infer<typeof streamEventLine>;
 export type CliAssistantLine = z.infer<typeof assistantLine>;
 export type CliResultLine = z.infer<typeof resultLine>;
+export type CliControlRequestLine = z.infer<typeof controlRequestLine>;
 export type CliKnownLine = z.infer<typeof knownLine>;
 export type CliLine = CliKnownLine | { type: 'unknown'; raw: unknown } | { type: 'invalid'; text: string; reason: string };
 

@@ -1,10 +1,32 @@
 /**
  * @module
  * The small interface between the proxy and the CLI. Production uses ClaudeCliRunner (the only code that spawns
- * `claude`); tests can replay recorded NDJSON instead.
+ * `claude`); the in-process tests replay recorded CLI output instead. The runner yields the CLI's lines parsed
+ * (cli-lines.ts), and says how it served the turn (the process kind, the wait for a slot, the start-up): the seam
+ * for metrics and logs (turn-report.ts).
  */
-import type { FastifyBaseLogger } from 'fastify';
 import type { TurnRequest } from '../core/turn-request.ts';
+import type { CliLine } from './cli-lines.ts';
+
+/** The few log methods the CLI driver uses (pino's logger has them; no HTTP framework type here). */
+export interface Logger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/**
+ * How a turn got its process: `kept` (the process holding the conversation, conversation-affinity.ts), `warm`
+ * (started ahead with these settings, warm-pool.ts), `warm-late-settings` (started ahead with other max_tokens or
+ * effort, given this request's values first), or `cold` (spawned for the turn).
+ */
+export type ProcessKind = 'kept' | 'warm' | 'warm-late-settings' | 'cold';
+
+/** What the runner says about a turn as it serves it. */
+export type RunEvent =
+  | { type: 'acquired'; processKind: ProcessKind; queueWaitMs: number }
+  | { type: 'first_line'; sinceAcquiredMs: number };
 
 export interface RunOptions {
   /**
@@ -12,17 +34,17 @@ export interface RunOptions {
    * reason when the turn must end with that error (the server shutting down).
    */
   signal: AbortSignal;
-  log: FastifyBaseLogger;
-  /** Called once the turn has a CLI slot (it may first wait in the queue). */
-  onStarted?: () => void;
+  log: Logger;
+  /** Told when the turn got its process (it may first wait in the queue) and when the CLI first spoke. */
+  onRunEvent?: (event: RunEvent) => void;
 }
 
 export interface CliRunner {
   /**
-   * Runs one turn and yields the CLI's stdout lines. The consumer stops iterating after the `result` line (or on
-   * any error); stopping ends the process. Throws ProxyError on timeouts, stalls, and a CLI that ends without result.
+   * Runs one turn and yields the CLI's stdout lines, parsed. The consumer stops iterating when it has what it needs;
+   * stopping ends (or keeps) the process. Throws ProxyError on timeouts, stalls, and a CLI that ends without result.
    */
-  run(request: TurnRequest, options: RunOptions): AsyncIterable<string>;
+  run(request: TurnRequest, options: RunOptions): AsyncIterable<CliLine>;
   /** CLI processes serving a turn now. */
   activeCount(): number;
   /** Slots, queue and warm pool, for /health. */

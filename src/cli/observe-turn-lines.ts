@@ -1,10 +1,12 @@
 /**
  * @module
- * PURE. What the runner must know about a turn to keep its process for the conversation's next turn
- * (conversation-affinity.ts): the answer as the CLI itself recorded it (its `assistant` lines), and whether the
- * turn ended cleanly at message_stop. Cheap substring checks first: most lines are text deltas and are not parsed here.
+ * PURE. What the runner must know about a turn from the CLI's parsed lines: the answer as the CLI itself recorded it
+ * (its `assistant` lines) and whether the turn ended cleanly at message_stop, so that the process can be kept for the
+ * conversation's next turn (conversation-affinity.ts); the phase the idle watchdog judges by; the model id the CLI
+ * resolved.
  */
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { CliLine, CliResultLine } from './cli-lines.ts';
 
 export interface TurnObservation {
   /** The answer's content blocks, as the CLI will send them upstream in the next turn. */
@@ -17,17 +19,10 @@ export function createTurnObservation(): TurnObservation {
   return { reply: [], endedAtMessageStop: false };
 }
 
-export function observeTurnLine(observation: TurnObservation, line: string): void {
-  // Pairs, not prefixes: the CLI's key order is not stable (2.1.332 writes its result line's `type` last). A quote
-  // inside any text is escaped, so `"type":"..."` only matches the line's own fields.
-  observation.endedAtMessageStop = line.includes('"type":"message_stop"') && line.includes('"type":"stream_event"');
-  if (!line.includes('"type":"assistant"')) return;
-  try {
-    const parsed = JSON.parse(line) as { type?: unknown; message?: { content?: unknown } };
-    if (parsed.type === 'assistant' && Array.isArray(parsed.message?.content)) observation.reply.push(...(parsed.message.content as ContentBlockParam[]));
-  } catch {
-    // Not an assistant line after all: leaves the reply as it was.
-  }
+export function observeTurnLine(observation: TurnObservation, line: CliLine): void {
+  observation.endedAtMessageStop = line.type === 'stream_event' && line.event.type === 'message_stop';
+  // The blocks as the CLI recorded them (checked on their type only: they go back to the same CLI, verbatim).
+  if (line.type === 'assistant' && line.parent_tool_use_id == null) observation.reply.push(...(line.message.content as unknown as ContentBlockParam[]));
 }
 
 /**
@@ -35,13 +30,14 @@ export function observeTurnLine(observation: TurnObservation, line: string): voi
  * silence means the stream stalled. `quiet`: anything else (reading the prompt, thinking, writing a tool call's
  * input, between blocks), where the upstream may be silent for minutes while healthy: the API sends only pings
  * then, and the CLI forwards none (measured on 2.1.197: pings every 2 s for 20 s gave no stdout line at all), and
- * it buffers each tool input parameter before sending it. Checked on the key/value pairs, not on key order.
+ * it buffers each tool input parameter before sending it.
  */
 export type StreamPhase = 'text' | 'quiet';
 
-export function phaseAfterLine(phase: StreamPhase, line: string): StreamPhase {
-  if (!line.includes('"type":"stream_event"')) return phase;
-  return line.includes('"type":"text_delta"') ? 'text' : 'quiet';
+export function phaseAfterLine(phase: StreamPhase, line: CliLine): StreamPhase {
+  if (line.type !== 'stream_event') return phase;
+  const event = line.event as { type: string; delta?: { type?: unknown } };
+  return event.type === 'content_block_delta' && event.delta?.type === 'text_delta' ? 'text' : 'quiet';
 }
 
 /** Blocks a conversation can go on from: no tool call waiting for a result, nothing the CLI itself added. */
@@ -66,30 +62,17 @@ export const CONTINUE_TOKEN_LIMIT = 150_000;
  * True when the CLI's `result` line says the model finished (end_turn) without an error, and the conversation is
  * well below the context window.
  */
-export function resultAllowsContinuing(resultLine: string): boolean {
-  try {
-    const result = JSON.parse(resultLine) as { type?: unknown; subtype?: unknown; is_error?: unknown; stop_reason?: unknown; usage?: Record<string, unknown> };
-    if (result.type !== 'result' || result.subtype !== 'success' || result.is_error !== false || result.stop_reason !== 'end_turn') return false;
-    const tokens = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'output_tokens'].reduce(
-      (sum, key) => sum + (typeof result.usage?.[key] === 'number' ? (result.usage[key] as number) : 0),
-      0,
-    );
-    return tokens < CONTINUE_TOKEN_LIMIT;
-  } catch {
-    return false;
-  }
+export function resultAllowsContinuing(result: CliResultLine): boolean {
+  if (result.subtype !== 'success' || result.is_error || result.stop_reason !== 'end_turn') return false;
+  const usage = result.usage ?? {};
+  const tokens = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) + (usage.output_tokens ?? 0);
+  return tokens < CONTINUE_TOKEN_LIMIT;
 }
 
 /**
  * The model id of a `system/init` line: the id the CLI resolved the --model value to (an alias such as `sonnet`
  * names another model on each CLI version: claude-sonnet-5 on 2.1.197, claude-sonnet-5-5 on 2.1.332).
  */
-export function announcedModelOf(line: string): string | undefined {
-  if (!line.includes('"subtype":"init"')) return undefined;
-  try {
-    const parsed = JSON.parse(line) as { type?: unknown; subtype?: unknown; model?: unknown };
-    return parsed.type === 'system' && parsed.subtype === 'init' && typeof parsed.model === 'string' ? parsed.model : undefined;
-  } catch {
-    return undefined;
-  }
+export function announcedModelOf(line: CliLine): string | undefined {
+  return line.type === 'system' && line.subtype === 'init' ? line.model : undefined;
 }

@@ -1,19 +1,12 @@
 /**
  * @module
- * PURE. The client's tools, as the model sees them through the CLI: served by an MCP server named "t" that the
- * proxy runs over the CLI's own stdin/stdout (docs/decisions/0010-client-tools-over-sdk-mcp.md), so each tool
- * reaches the model as `mcp__t__<name>` with the client's schema unchanged. Tool calls come back with the bare name;
- * tool_use blocks in the history get the prefixed name the model saw.
+ * PURE. The rules for the client's tools that hold whatever runs them: names, uniqueness, object schemas, and which
+ * tools a tool_choice shows. How the CLI presents them to the model (`mcp__t__<name>`) is cli/client-tool-names.ts.
  */
-import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { ProxyError, quoteClientValue } from '../errors.ts';
 import type { ClientTool, ConversationMessage } from './turn-request.ts';
 
-/** Kept to one letter: the prefix costs tokens in every tool name the model reads and writes. */
-export const TOOL_SERVER_NAME = 't';
-export const TOOL_NAME_PREFIX = `mcp__${TOOL_SERVER_NAME}__`;
-
-/** The API's rule for tool names, shortened by the prefix so the name the model sees stays within 128 characters. */
+/** The API's rule for tool names, shortened by 8 characters so the name the CLI shows (`mcp__t__<name>`) stays within 128. */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,120}$/;
 
 export function validateClientTools(tools: readonly ClientTool[], path: (index: number) => string): void {
@@ -37,26 +30,6 @@ export function hasToolTurns(messages: readonly ConversationMessage[]): boolean 
   return messages.some(
     (message) => typeof message.content !== 'string' && message.content.some((block) => block.type === 'tool_use' || block.type === 'tool_result'),
   );
-}
-
-/** History tool_use blocks of the client's tools, renamed to what the model saw. */
-export function prefixToolNames(messages: readonly ConversationMessage[], tools: readonly ClientTool[]): ConversationMessage[] {
-  if (tools.length === 0) return [...messages];
-  const names = new Set(tools.map((tool) => tool.name));
-  return messages.map((message) =>
-    message.role !== 'assistant' || typeof message.content === 'string'
-      ? message
-      : {
-          ...message,
-          content: message.content.map((block) => (block.type === 'tool_use' && names.has(block.name) ? { ...block, name: `${TOOL_NAME_PREFIX}${block.name}` } : block)),
-        },
-  );
-}
-
-/** A tool call of the model, with the client's bare tool name. */
-export function stripToolNamePrefix(event: RawMessageStreamEvent): RawMessageStreamEvent {
-  if (event.type !== 'content_block_start' || event.content_block.type !== 'tool_use' || !event.content_block.name.startsWith(TOOL_NAME_PREFIX)) return event;
-  return { ...event, content_block: { ...event.content_block, name: event.content_block.name.slice(TOOL_NAME_PREFIX.length) } };
 }
 
 /** The client's tool_choice, in the Anthropic vocabulary (OpenAI: none, auto, required = any, function = tool). */

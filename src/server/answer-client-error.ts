@@ -11,14 +11,15 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.ts';
-import { protocolOfPath, wantsAnthropic, type Protocol } from './protocol-of-request.ts';
+import type { ErrorShape } from './api.ts';
+import { errorShapeOfPath, wantsAnthropic } from './protocol-of-request.ts';
 import { errorBody } from './render-error.ts';
 
-const protocolBySocket = new WeakMap<Socket, Protocol>();
+const shapeBySocket = new WeakMap<Socket, ErrorShape>();
 
 /** Remembers the protocol of the request being read on a socket (an `onRequest` hook). */
 export function rememberProtocol(request: FastifyRequest): void {
-  protocolBySocket.set(request.raw.socket, protocolOfPath(request.url, wantsAnthropic(request)));
+  shapeBySocket.set(request.raw.socket, errorShapeOfPath(request.url, wantsAnthropic(request)));
 }
 
 export function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
@@ -31,7 +32,7 @@ export function answerClientError(error: Error & { code?: string; rawPacket?: un
         : new ProxyError('invalid_request', `malformed HTTP request (${error.code ?? 'parse error'})`);
   const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '';
   const line = /^[A-Z]+ (\S+) HTTP\//.exec(raw);
-  const protocol = line != null ? protocolOfPath(line[1]!, /\r\nanthropic-version:/i.test(raw)) : (protocolBySocket.get(socket) ?? 'openai');
+  const protocol = line != null ? errorShapeOfPath(line[1]!, /\r\nanthropic-version:/i.test(raw)) : (shapeBySocket.get(socket) ?? 'openai');
   const requestId = `req_${randomBytes(12).toString('base64url')}`;
   const body = JSON.stringify(errorBody(protocol, proxyError, requestId));
   // Nothing may be written after a response has begun on this socket (Node's own rule).
@@ -47,7 +48,7 @@ export function answerClientError(error: Error & { code?: string; rawPacket?: un
 /** A request with an `Expect` header other than `100-continue` (Node's `checkExpectation` event). */
 export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
   const requestId = `req_${randomBytes(12).toString('base64url')}`;
-  const protocol = protocolOfPath(request.url ?? '/', request.headers['anthropic-version'] != null);
+  const protocol = errorShapeOfPath(request.url ?? '/', request.headers['anthropic-version'] != null);
   const body = JSON.stringify(errorBody(protocol, new ProxyError('invalid_request', 'only "Expect: 100-continue" is supported', { status: 417 }), requestId));
   response.writeHead(417, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'request-id': requestId, 'x-request-id': requestId, connection: 'close' });
   response.end(body);

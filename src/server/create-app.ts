@@ -7,16 +7,15 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CliRunner } from '../cli/cli-runner.ts';
 import type { CliHealth } from '../cli/cli-health.ts';
+import type { TurnReport } from '../cli/turn-report.ts';
 import { BODY_LIMIT_BYTES, type Config } from '../config.ts';
 import { ProxyError } from '../errors.ts';
+import { APIS } from './apis.ts';
 import { answerClientError, answerUnmetExpectation, rememberProtocol } from './answer-client-error.ts';
 import { ShutdownState, shuttingDown } from './close-gracefully.ts';
 import { handleError } from './render-error.ts';
-import { registerAnthropicMessagesRoutes } from './routes/anthropic-messages.ts';
 import { registerHealthRoute } from './routes/health.ts';
 import { registerModelRoutes } from './routes/models.ts';
-import { registerOpenAIChatCompletionsRoutes } from './routes/openai-chat-completions.ts';
-import { registerOpenAIResponsesRoutes } from './routes/openai-responses.ts';
 import { createSecurityHook } from './security.ts';
 
 export interface AppDependencies {
@@ -25,6 +24,8 @@ export interface AppDependencies {
   /** The CLI's version and login state, kept current in the background; turns report what they show. */
   cliHealth: Pick<CliHealth, 'state' | 'ready' | 'recordTurn'>;
   now: () => number;
+  /** Told about every turn when it ends (how it was served, how long it took, tokens, outcome): metrics and logs. */
+  turnObserver?: (report: TurnReport) => void;
 }
 
 declare module 'fastify' {
@@ -81,6 +82,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     origin: (origin, callback) => callback(null, origin != null && (config.corsOrigins.includes(origin) || config.corsOrigins.includes('*'))),
     exposedHeaders: ['request-id', 'x-request-id', 'x-proxy-ignored', 'retry-after'],
   });
+  app.decorateRequest('caller', undefined);
   app.addHook('onRequest', createSecurityHook(config));
 
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
@@ -88,9 +90,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     handleError(new ProxyError('not_found', `${request.method} ${request.url.split('?')[0]} is not an endpoint of claude-cli-proxy`), request, reply);
   });
 
-  registerAnthropicMessagesRoutes(app, dependencies);
-  registerOpenAIChatCompletionsRoutes(app, dependencies);
-  registerOpenAIResponsesRoutes(app, dependencies);
+  for (const api of APIS) api.register(app, dependencies);
   registerModelRoutes(app);
   registerHealthRoute(app, dependencies);
   app.addHook('onClose', async () => dependencies.runner.shutdown());

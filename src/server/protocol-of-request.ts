@@ -1,29 +1,20 @@
 /**
  * @module
- * Which API's shapes a request expects (errors, model lists): by route, else by path, else by headers.
+ * Which error shape a request expects: its route's, else that of the API owning its path (apis.ts), else Anthropic's
+ * when it carries anthropic-version (Anthropic clients always send it, OpenAI clients never do), else OpenAI's.
  */
 import type { FastifyRequest } from 'fastify';
+import type { ErrorShape } from './api.ts';
+import { APIS } from './apis.ts';
 
-export type Protocol = 'anthropic' | 'openai';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    protocol?: Protocol;
-  }
+export function errorShapeOfRequest(request: FastifyRequest): ErrorShape {
+  return request.routeOptions.config?.errorShape ?? errorShapeOfPath(request.url, wantsAnthropic(request));
 }
 
-export function protocolOfRequest(request: FastifyRequest): Protocol {
-  const configured = request.routeOptions.config?.protocol;
-  if (configured != null) return configured;
-  return protocolOfPath(request.url, wantsAnthropic(request));
-}
-
-/** By the path, else by whether the client sent anthropic-version (for requests no route took). */
-export function protocolOfPath(url: string, sentAnthropicVersion: boolean): Protocol {
+export function errorShapeOfPath(url: string, sentAnthropicVersion: boolean): ErrorShape {
   const path = url.split('?')[0] ?? '';
-  if (path.startsWith('/v1/messages') || path.startsWith('/v1/complete')) return 'anthropic';
-  if (/^\/v1\/(chat|responses|completions|embeddings)/.test(path)) return 'openai';
-  return sentAnthropicVersion ? 'anthropic' : 'openai';
+  const owner = APIS.find((api) => api.pathPrefixes.some((prefix) => path.startsWith(prefix)));
+  return owner?.errorShape ?? (sentAnthropicVersion ? 'anthropic' : 'openai');
 }
 
 /** Anthropic clients always send anthropic-version; OpenAI clients never do. */

@@ -4,9 +4,8 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ClientDisconnectedError, kindForStatus, ProxyError } from '../errors.ts';
-import { formatAnthropicError } from '../protocols/anthropic/format-anthropic-error.ts';
-import { formatOpenAIError } from '../protocols/openai-chat/format-openai-error.ts';
-import { protocolOfRequest, type Protocol } from './protocol-of-request.ts';
+import { ERROR_BODIES, type ErrorShape } from './api.ts';
+import { errorShapeOfRequest } from './protocol-of-request.ts';
 
 export function toProxyError(error: unknown): ProxyError {
   if (error instanceof ProxyError) return error;
@@ -32,8 +31,8 @@ export function toProxyError(error: unknown): ProxyError {
   return new ProxyError('api_error', 'internal error in claude-cli-proxy', { cause: error });
 }
 
-export function errorBody(protocol: Protocol, error: ProxyError, requestId: string): object {
-  return protocol === 'anthropic' ? formatAnthropicError(error, requestId) : formatOpenAIError(error);
+export function errorBody(shape: ErrorShape, error: ProxyError, requestId: string): object {
+  return ERROR_BODIES[shape](error, requestId);
 }
 
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
@@ -50,5 +49,5 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   void reply.header('request-id', request.id);
   void reply.header('x-request-id', request.id);
   if (proxyError.retryAfterSeconds != null) reply.header('retry-after', String(proxyError.retryAfterSeconds));
-  void reply.status(proxyError.status).send(errorBody(protocolOfRequest(request), proxyError, request.id));
+  void reply.status(proxyError.status).send(errorBody(errorShapeOfRequest(request), proxyError, request.id));
 }

@@ -5,10 +5,10 @@
  */
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { streamTurnEvents } from '../core/stream-turn-events.ts';
+import { streamTurnEvents } from '../cli/stream-turn-events.ts';
+import type { TurnReport } from '../cli/turn-report.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
-import { accumulateMessage, createMessageAccumulator, finishMessage } from '../protocols/anthropic/accumulate-message.ts';
-import { ProxyError } from '../errors.ts';
+import { accumulateMessage, createMessageAccumulator, finishMessage } from '../protocols/shared/accumulate-message.ts';
 import { abortOnDisconnect } from './abort-on-disconnect.ts';
 import { formatIgnoredHeader } from './format-header-value.ts';
 import type { AppDependencies } from './create-app.ts';
@@ -24,25 +24,25 @@ export function runTurn(request: FastifyRequest, reply: FastifyReply, dependenci
   let started = false;
   // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.
   const signal = AbortSignal.any([abortOnDisconnect(reply), request.server.shutdownSignal]);
-  const events = streamTurnEvents(dependencies.runner, turn, { signal, log: request.log, now: dependencies.now, onStarted: () => (started = true) });
-  return { events: reportToHealth(events, dependencies.cliHealth), started: () => started };
+  const events = streamTurnEvents(dependencies.runner, turn, {
+    signal,
+    log: request.log,
+    now: dependencies.now,
+    caller: request.caller,
+    onStarted: () => (started = true),
+    onReport: (report) => {
+      request.log.debug({ turn: report }, 'turn report');
+      reportToHealth(report, dependencies.cliHealth);
+      dependencies.turnObserver?.(report);
+    },
+  });
+  return { events, started: () => started };
 }
 
-/** A turn whose answer starts proves the CLI works; one refused as not logged in (or not started) proves it does not. */
-async function* reportToHealth(events: AsyncIterable<RawMessageStreamEvent>, health: AppDependencies['cliHealth']): AsyncGenerator<RawMessageStreamEvent> {
-  let reported = false;
-  try {
-    for await (const event of events) {
-      if (!reported) {
-        reported = true;
-        health.recordTurn('served');
-      }
-      yield event;
-    }
-  } catch (error) {
-    if (error instanceof ProxyError && error.cliCondition != null) health.recordTurn(error.cliCondition);
-    throw error;
-  }
+/** A turn whose answer started proves the CLI works; one refused as not logged in (or not started) proves it does not. */
+function reportToHealth(report: TurnReport, health: AppDependencies['cliHealth']): void {
+  if (report.error?.cliCondition != null) health.recordTurn(report.error.cliCondition);
+  else if (report.ttftMs != null || report.usage != null) health.recordTurn('served');
 }
 
 /** The whole turn as one Message (non-streaming responses). */

@@ -11,6 +11,13 @@ import { ProxyError } from '../errors.ts';
 
 const OPEN_PATHS = new Set(['/health', '/']);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The proxy key the request presented (`key 1`, ...), when keys are set. */
+    caller: string | undefined;
+  }
+}
+
 export function createSecurityHook(config: Pick<Config, 'apiKeys' | 'requireAuth'>) {
   const keyDigests = config.apiKeys.map(digest);
   return async function security(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
@@ -25,7 +32,10 @@ export function createSecurityHook(config: Pick<Config, 'apiKeys' | 'requireAuth
       if (config.requireAuth) throw new ProxyError('authentication', 'missing API key: send the proxy key as "x-api-key" or "Authorization: Bearer <key>"');
       return;
     }
-    if (!matchesAny(digest(key), keyDigests)) throw new ProxyError('authentication', 'invalid API key');
+    const matched = matchingKey(digest(key), keyDigests);
+    if (matched == null) throw new ProxyError('authentication', 'invalid API key');
+    // Which key, never the key itself: turn reports, metrics and usage accounting count by it.
+    request.caller = `key ${matched + 1}`;
   };
 }
 
@@ -41,10 +51,12 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }
 
-/** Compares against every key, without stopping early, in constant time per key. */
-function matchesAny(candidate: Buffer, keys: readonly Buffer[]): boolean {
-  let matched = false;
-  for (const key of keys) matched = timingSafeEqual(candidate, key) || matched;
+/** The index of the matching key, comparing against every key without stopping early, in constant time per key. */
+function matchingKey(candidate: Buffer, keys: readonly Buffer[]): number | undefined {
+  let matched: number | undefined;
+  keys.forEach((key, index) => {
+    if (timingSafeEqual(candidate, key)) matched ??= index;
+  });
   return matched;
 }
 

@@ -58,6 +58,11 @@ describe('conversation affinity', () => {
     // The same request again is not a continuation of anything kept: a fresh process replays the history.
     await anthropic.messages.create({ ...base, messages: history });
     expect(proxy.runner.stats().affinity.continued).toBe(continuedBefore + 1);
+    // The turn reports say the same: the second turn was served by the kept process, the third was not.
+    await expect.poll(() => proxy.reports.length).toBeGreaterThanOrEqual(3);
+    const [, secondReport, thirdReport] = proxy.reports.slice(-3);
+    expect(secondReport).toMatchObject({ processKind: 'kept', outcome: 'completed' });
+    expect(thirdReport!.processKind).not.toBe('kept');
     const [continued, fresh] = proxy.upstream.modelRequests('marker-aff-two');
     expect(continued!.body.messages).toHaveLength(3);
     expect(continued!.body.messages[1].content).toMatchObject([{ type: 'thinking', signature: 'sig-1' }, { type: 'text', text: 'First answer.' }]);

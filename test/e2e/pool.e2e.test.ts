@@ -22,6 +22,18 @@ describe('warm pool', () => {
       expect(cliProcessesWithHome(proxy.home)).toContain(warmPid);
       expect(proxy.runner.warmPids()).not.toContain(warmPid);
       await stream.finalMessage();
+      // The turn's report says how it was served: a warm process told this request's max_tokens first (the pool
+      // was filled with the defaults).
+      await expect.poll(() => proxy.reports.length).toBe(1);
+      expect(proxy.reports[0]).toMatchObject({
+        processKind: 'warm-late-settings',
+        outcome: 'completed',
+        stopReason: 'end_turn',
+        queueWaitMs: expect.any(Number),
+        startupMs: expect.any(Number),
+        ttftMs: expect.any(Number),
+        usage: { outputTokens: expect.any(Number) },
+      });
       // Refilled for the next request with the same settings, and the used process is gone.
       await expect.poll(() => proxy.runner.warmPids().length).toBe(1);
       await expect.poll(() => cliProcessesWithHome(proxy.home)).not.toContain(warmPid);

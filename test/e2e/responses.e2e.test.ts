@@ -222,16 +222,6 @@ describe('Responses function tools', () => {
 });
 
 describe('Responses errors', () => {
-  it('rejects previous_response_id with a 400 in OpenAI shape, without calling the model', async () => {
-    const error = await client.responses.create({ model: 'sonnet', previous_response_id: 'resp_earlier', input: 'marker-resp-stateless' }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
-      type: 'invalid_request_error',
-      param: 'previous_response_id',
-      message: expect.stringContaining('stateless'),
-    });
-    expect(proxy.upstream.modelRequests('marker-resp-stateless')).toHaveLength(0);
-  });
 
   it('maps an upstream 429 before the stream starts to a RateLimitError', async () => {
     proxy.upstream.when('marker-resp-429', errorReply(429, 'rate_limit_error', 'too many'));

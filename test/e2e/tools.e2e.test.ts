@@ -116,7 +116,7 @@ describe('OpenAI tools', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'sonnet', stream: true, tools: [weatherFunction], messages: [{ role: 'user', content: 'marker-openai-parallel' }] }),
     });
-    const chunks = (await readSseFrames(response)).slice(0, -1).map((frame) => JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk);
+    const chunks = (await readSseFrames(response)).filter((frame) => frame.data != null).slice(0, -1).map((frame) => JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk);
     const fragments = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
     expect(fragments.every((fragment) => typeof fragment.index === 'number')).toBe(true);
     expect(fragments.filter((fragment) => fragment.id != null)).toEqual([

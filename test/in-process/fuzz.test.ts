@@ -36,7 +36,9 @@ beforeAll(async () => {
     },
     scenario: (request) => (request.tools.length > 0 && request.outputSchema == null ? 'tool-use' : 'text'),
   });
-  const config = loadConfig({ LOG_LEVEL: 'silent', KEEPALIVE_INTERVAL_MS: '20', REQUEST_BODY_TIMEOUT_MS: '1000' });
+  // A short body deadline, so that the raw case whose body never completes ends quickly; long enough for a 30 MB body
+  // on a loaded machine.
+  const config = loadConfig({ LOG_LEVEL: 'silent', KEEPALIVE_INTERVAL_MS: '20', REQUEST_BODY_TIMEOUT_MS: '5000' });
   app = await createApp({
     config,
     runner,

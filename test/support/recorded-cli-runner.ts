@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildCliInvocation, type CliInvocation } from '../../src/cli/build-cli-invocation.ts';
 import { CliHealth } from '../../src/cli/cli-health.ts';
+import { parseCliLine, type CliLine } from '../../src/cli/cli-lines.ts';
 import type { CliRunner, RunnerStats, RunOptions } from '../../src/cli/cli-runner.ts';
 import type { TurnRequest } from '../../src/core/turn-request.ts';
 import { errorOfAbort } from '../../src/errors.ts';
@@ -23,12 +24,14 @@ export interface RecordedCliRunnerOptions {
 
 export class RecordedCliRunner implements CliRunner {
   readonly turns: TurnRequest[] = [];
+  /** Turns whose signal fired (the client went away, or the shutdown ended them). */
+  aborted = 0;
   private active = 0;
   private drainedWith: Error | undefined;
 
   constructor(private readonly options: RecordedCliRunnerOptions = {}) {}
 
-  async *run(request: TurnRequest, options: RunOptions): AsyncIterable<string> {
+  async *run(request: TurnRequest, options: RunOptions): AsyncIterable<CliLine> {
     if (options.signal.aborted) throw errorOfAbort(options.signal);
     const invocation = buildCliInvocation(request, { claudePath: 'claude', cwd: '/nonexistent', environment: {}, newId: randomUUID });
     this.options.inspect?.(invocation, request);
@@ -36,14 +39,15 @@ export class RecordedCliRunner implements CliRunner {
     this.turns.push(request);
     this.active += 1;
     try {
-      options.onStarted?.();
+      options.onRunEvent?.({ type: 'acquired', processKind: 'cold', queueWaitMs: 0 });
       if (this.options.hold != null) await untilAborted(this.options.hold(request), options.signal);
       for (const line of fixtureLines(this.options.scenario?.(request) ?? 'text')) {
         if (options.signal.aborted) throw errorOfAbort(options.signal);
-        yield line;
+        yield parseCliLine(line);
       }
     } finally {
       this.active -= 1;
+      if (options.signal.aborted) this.aborted += 1;
     }
   }
 

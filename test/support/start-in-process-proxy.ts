@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CliHealth } from '../../src/cli/cli-health.ts';
+import type { TurnReport } from '../../src/cli/turn-report.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
 import { loggedInHealth, RecordedCliRunner, type RecordedCliRunnerOptions } from './recorded-cli-runner.ts';
@@ -16,10 +17,10 @@ export interface InProcessProxy {
   close: () => Promise<void>;
 }
 
-export async function startInProcessProxy(options: { settings?: Record<string, string>; runner?: RecordedCliRunnerOptions; cliHealth?: CliHealth } = {}): Promise<InProcessProxy> {
+export async function startInProcessProxy(options: { settings?: Record<string, string>; runner?: RecordedCliRunnerOptions; cliHealth?: CliHealth; turnObserver?: (report: TurnReport) => void } = {}): Promise<InProcessProxy> {
   const runner = new RecordedCliRunner(options.runner);
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.settings });
-  const app = await createApp({ config, runner, cliHealth: options.cliHealth ?? loggedInHealth(), now: Date.now });
+  const app = await createApp({ config, runner, cliHealth: options.cliHealth ?? loggedInHealth(), now: Date.now, turnObserver: options.turnObserver });
   const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
   return { app, url, runner, close: () => app.close() };
 }

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { ClaudeCliRunner, runnerSettings } from '../../src/cli/claude-cli-runner.ts';
 import { CliHealth } from '../../src/cli/cli-health.ts';
 import { probeCli } from '../../src/cli/probe-cli.ts';
+import type { TurnReport } from '../../src/cli/turn-report.ts';
 import { ensurePrivateWorkDirectory, installContextFilterPlugin } from '../../src/cli/private-work-directory.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
@@ -36,6 +37,8 @@ export interface TestProxy {
   cliHealth: CliHealth;
   home: string;
   config: Config;
+  /** The report of every turn that ended, in order (the app's turnObserver). */
+  reports: TurnReport[];
   close: () => Promise<void>;
 }
 
@@ -76,7 +79,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   runner.prewarm(config.warmModel);
   const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, cliEnvironment), now: Date.now, intervalMs: 30_000 });
   await cliHealth.refresh();
-  const app = await createApp({ config, runner, cliHealth, now: Date.now });
+  const reports: TurnReport[] = [];
+  const app = await createApp({ config, runner, cliHealth, now: Date.now, turnObserver: (report) => reports.push(report) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
@@ -86,6 +90,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     cliHealth,
     home,
     config,
+    reports,
     close: async () => {
       await app.close();
       await upstream.stop();

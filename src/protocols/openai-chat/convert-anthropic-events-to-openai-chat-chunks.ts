@@ -7,7 +7,7 @@
  * include_usage a last chunk has `choices: []` and the usage (and every other chunk `usage: null`).
  */
 import type { RawMessageStreamEvent, Usage } from '@anthropic-ai/sdk/resources/messages';
-import { applyUsageDelta } from '../anthropic/apply-usage-delta.ts';
+import { applyUsageDelta } from '../shared/apply-usage-delta.ts';
 import { assertNever } from '../../errors.ts';
 import { convertOpenAIUsage } from './convert-openai-usage.ts';
 import { mapStopReasonToFinishReason } from './map-stop-reason-to-finish-reason.ts';

@@ -12,7 +12,7 @@
  * Every event has a sequence_number, counted from 0.
  */
 import type { RawMessageStreamEvent, Usage } from '@anthropic-ai/sdk/resources/messages';
-import { applyUsageDelta } from '../anthropic/apply-usage-delta.ts';
+import { applyUsageDelta } from '../shared/apply-usage-delta.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
 import { buildFunctionCallItem, buildMessageItem, buildOutputItemId, buildOutputText, buildReasoningItem } from './build-output-items.ts';
 import { convertResponsesUsage } from './convert-responses-usage.ts';

@@ -6,7 +6,7 @@
  * (codex-rs/codex-api/src/sse/responses.rs).
  */
 import { assertNever, type ErrorKind, type ProxyError } from '../../errors.ts';
-import { formatOpenAIError } from '../openai-chat/format-openai-error.ts';
+import { formatOpenAIError } from '../openai-common/format-openai-error.ts';
 
 export interface ResponseFailure {
   /** response.error.code. */

@@ -10,15 +10,23 @@ import { convertMessagesRequestToTurn } from '../../protocols/anthropic/convert-
 import { estimateInputTokens } from '../../protocols/anthropic/estimate-input-tokens.ts';
 import { formatAnthropicError } from '../../protocols/anthropic/format-anthropic-error.ts';
 import { parseRequestBody } from '../../protocols/parse-request-body.ts';
+import type { Api } from '../api.ts';
 import type { AppDependencies } from '../create-app.ts';
 import { collectMessage, runTurn } from '../run-turn.ts';
 import type { SseFrame } from '../sse-stream.ts';
 import { streamSseResponse } from '../stream-sse-response.ts';
 
-export function registerAnthropicMessagesRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
+export const anthropicMessagesApi: Api = {
+  name: 'Anthropic Messages',
+  errorShape: 'anthropic',
+  pathPrefixes: ['/v1/messages', '/v1/complete'],
+  register: registerAnthropicMessagesRoutes,
+};
+
+function registerAnthropicMessagesRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
   const { config, now } = dependencies;
 
-  app.post('/v1/messages', { config: { protocol: 'anthropic' } }, async (request, reply) => {
+  app.post('/v1/messages', { config: { errorShape: 'anthropic' } }, async (request, reply) => {
     const body = parseRequestBody(messagesRequestSchema, request.body);
     const { turn, ignored } = convertMessagesRequestToTurn(body);
     const { events, started } = runTurn(request, reply, dependencies, turn, ignored);
@@ -37,7 +45,7 @@ export function registerAnthropicMessagesRoutes(app: FastifyInstance, dependenci
     return collectMessage(events);
   });
 
-  app.post('/v1/messages/count_tokens', { config: { protocol: 'anthropic' } }, async (request, reply) => {
+  app.post('/v1/messages/count_tokens', { config: { errorShape: 'anthropic' } }, async (request, reply) => {
     const body = parseRequestBody(countTokensRequestSchema, request.body);
     void reply.header('x-proxy-estimate', 'local');
     return { input_tokens: estimateInputTokens(body) };

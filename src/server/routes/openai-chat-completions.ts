@@ -8,14 +8,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { convertAnthropicEventsToChunks } from './openai-chat-frames.ts';
 import { convertAnthropicMessageToOpenAIChatCompletion } from '../../protocols/openai-chat/convert-anthropic-message-to-openai-chat-completion.ts';
 import { convertOpenAIChatRequestToTurn } from '../../protocols/openai-chat/convert-openai-chat-request-to-turn.ts';
-import { formatOpenAIError } from '../../protocols/openai-chat/format-openai-error.ts';
+import { formatOpenAIError } from '../../protocols/openai-common/format-openai-error.ts';
 import { chatCompletionRequestSchema } from '../../protocols/openai-chat/openai-chat-wire.ts';
 import { parseRequestBody } from '../../protocols/parse-request-body.ts';
+import type { Api } from '../api.ts';
 import type { AppDependencies } from '../create-app.ts';
 import { collectMessage, runTurn } from '../run-turn.ts';
 import { streamSseResponse } from '../stream-sse-response.ts';
 
-export function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
+export const openAIChatCompletionsApi: Api = {
+  name: 'OpenAI Chat Completions',
+  errorShape: 'openai',
+  pathPrefixes: ['/v1/chat', '/chat/completions', '/v1/completions', '/v1/embeddings'],
+  register: registerOpenAIChatCompletionsRoutes,
+};
+
+function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
   const { config, now } = dependencies;
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
@@ -37,6 +45,6 @@ export function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, depend
   }
 
   for (const path of ['/v1/chat/completions', '/chat/completions']) {
-    app.post(path, { config: { protocol: 'openai' } }, handle);
+    app.post(path, { config: { errorShape: 'openai' } }, handle);
   }
 }

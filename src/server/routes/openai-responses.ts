@@ -10,12 +10,20 @@ import { convertOpenAIResponsesRequestToTurn } from '../../protocols/openai-resp
 import { createResponseSkeleton } from '../../protocols/openai-responses/create-response-skeleton.ts';
 import { responsesRequestSchema } from '../../protocols/openai-responses/openai-responses-wire.ts';
 import { parseRequestBody } from '../../protocols/parse-request-body.ts';
+import type { Api } from '../api.ts';
 import type { AppDependencies } from '../create-app.ts';
 import { collectMessage, runTurn } from '../run-turn.ts';
 import { streamSseResponse } from '../stream-sse-response.ts';
 import { convertAnthropicEventsToResponsesFrames } from './openai-responses-frames.ts';
 
-export function registerOpenAIResponsesRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
+export const openAIResponsesApi: Api = {
+  name: 'OpenAI Responses',
+  errorShape: 'openai',
+  pathPrefixes: ['/v1/responses', '/responses'],
+  register: registerOpenAIResponsesRoutes,
+};
+
+function registerOpenAIResponsesRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
   const { config, now } = dependencies;
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
@@ -37,6 +45,6 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, dependencies
   }
 
   for (const path of ['/v1/responses', '/responses']) {
-    app.post(path, { config: { protocol: 'openai' } }, handle);
+    app.post(path, { config: { errorShape: 'openai' } }, handle);
   }
 }

@@ -265,7 +265,12 @@ try {
 
   console.log('Throughput...');
   upstream.setDefault(textReply('short answer', { chunks: ['short', ' answer'] }));
-  results.push('## Throughput and latency (short one-turn streams, warm pool of 2, MAX_CONCURRENT=16)', '', '| concurrency | requests | errors | req/s | p50 | p99 | CLI processes (RSS) during load | proxy RSS |', '|---|---|---|---|---|---|---|---|');
+  results.push(
+    '## Throughput and latency (short one-turn streams, warm pool of 2, MAX_CONCURRENT=16)',
+    '',
+    '| concurrency | requests | errors | req/s | p50 | p99 | CLI processes (RSS) during load | proxy RSS |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const concurrency of [1, 4, 16]) {
     await warmReady(POOL_PORT);
     const total = concurrency * 4;

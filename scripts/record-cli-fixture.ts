@@ -21,7 +21,14 @@ import { errorReply, FakeUpstream, textReply, type FakeReply } from '../test/sup
 /** The bundled CLI, or another one of the tested range: CLAUDE_PATH=... npx tsx scripts/record-cli-fixture.ts */
 const CLAUDE_PATH = process.env.CLAUDE_PATH ?? join(import.meta.dirname, '..', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
 /** One set of fixtures per CLI version, in a folder named after it. */
-const FIXTURE_DIRECTORY = join(import.meta.dirname, '..', 'src', 'cli', '__fixtures__', /\d+\.\d+\.\d+/.exec(execFileSync(CLAUDE_PATH, ['--version'], { encoding: 'utf8' }))![0]);
+const FIXTURE_DIRECTORY = join(
+  import.meta.dirname,
+  '..',
+  'src',
+  'cli',
+  '__fixtures__',
+  /\d+\.\d+\.\d+/.exec(execFileSync(CLAUDE_PATH, ['--version'], { encoding: 'utf8' }))![0],
+);
 const PLACEHOLDER_CWD = '/tmp/claude-cli-proxy-fixture/work';
 const PLACEHOLDER_HOME = '/tmp/claude-cli-proxy-fixture/home';
 const PLACEHOLDER_PLUGIN = '/tmp/claude-cli-proxy-fixture/context-filter-plugin';
@@ -76,7 +83,10 @@ const SCENARIOS: Record<string, Scenario> = {
   'error-500': { prompt: 'hello', reply: errorReply(500, 'api_error', 'Internal server error') },
   'error-529': { prompt: 'hello', reply: errorReply(529, 'overloaded_error', 'Overloaded') },
   'error-401': { prompt: 'hello', reply: errorReply(401, 'authentication_error', 'invalid x-api-key') },
-  'error-400': { prompt: 'hello', reply: errorReply(400, 'invalid_request_error', 'max_tokens: 999999 > 64000, which is the maximum allowed number of output tokens') },
+  'error-400': {
+    prompt: 'hello',
+    reply: errorReply(400, 'invalid_request_error', 'max_tokens: 999999 > 64000, which is the maximum allowed number of output tokens'),
+  },
   'error-404': { prompt: 'hello', reply: errorReply(404, 'not_found_error', 'model: claude-sonnet-4-6') },
   'not-logged-in': { prompt: 'hello', apiKey: false, reply: textReply('unused') },
   /**
@@ -125,12 +135,20 @@ async function record(name: string, scenario: Scenario): Promise<void> {
     // Single-message fixtures: no history to replay, so every step can be written at once.
     const pluginDirectory = installContextFilterPlugin(scratch);
     const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture', pluginDirectory });
-    const { stdout, code } = await run(invocation.command, invocation.args, invocation.env, cwd, invocation.stdinSteps.map((step) => step.line));
+    const { stdout, code } = await run(
+      invocation.command,
+      invocation.args,
+      invocation.env,
+      cwd,
+      invocation.stdinSteps.map((step) => step.line),
+    );
     const text = redact(stdout, { cwd, home, upstreamHost: new URL(upstreamUrl).host, pluginDirectory });
     mkdirSync(FIXTURE_DIRECTORY, { recursive: true });
     const path = join(FIXTURE_DIRECTORY, `${name}.cli.ndjson`);
     writeFileSync(path, text);
-    console.log(`${name}: exit ${String(code)}, ${text.split('\n').filter((line) => line !== '').length} lines, ${upstream.modelRequests().length} model requests -> ${path}`);
+    console.log(
+      `${name}: exit ${String(code)}, ${text.split('\n').filter((line) => line !== '').length} lines, ${upstream.modelRequests().length} model requests -> ${path}`,
+    );
   } finally {
     await upstream.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -144,11 +162,16 @@ async function record(name: string, scenario: Scenario): Promise<void> {
  */
 function redact(stdout: string, paths: { cwd: string; home: string; upstreamHost: string; pluginDirectory: string }): string {
   const replaced = stdout
-    .split(paths.upstreamHost).join(PLACEHOLDER_UPSTREAM_HOST)
-    .split(paths.pluginDirectory).join(PLACEHOLDER_PLUGIN)
-    .split(paths.cwd).join(PLACEHOLDER_CWD)
-    .split(paths.home).join(PLACEHOLDER_HOME)
-    .split(projectFolderName(paths.cwd)).join(projectFolderName(PLACEHOLDER_CWD));
+    .split(paths.upstreamHost)
+    .join(PLACEHOLDER_UPSTREAM_HOST)
+    .split(paths.pluginDirectory)
+    .join(PLACEHOLDER_PLUGIN)
+    .split(paths.cwd)
+    .join(PLACEHOLDER_CWD)
+    .split(paths.home)
+    .join(PLACEHOLDER_HOME)
+    .split(projectFolderName(paths.cwd))
+    .join(projectFolderName(PLACEHOLDER_CWD));
   return replaced
     .split('\n')
     .map((line) => {
@@ -162,7 +185,13 @@ function redact(stdout: string, paths: { cwd: string; home: string; upstreamHost
     .join('\n');
 }
 
-function run(command: string, args: string[], env: Record<string, string>, cwd: string, stdinLines: string[]): Promise<{ stdout: string; code: number | null }> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdinLines: string[],
+): Promise<{ stdout: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

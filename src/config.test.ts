@@ -56,7 +56,14 @@ describe('loadConfig', () => {
   });
 
   it('reads the pool and concurrency settings, 0 turning the warm pool off', () => {
-    const config = loadConfig({ ...BASE_ENV, MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '500', WARM_POOL_SIZE: '0', WARM_IDLE_MS: '1000', WARM_MODEL: 'anthropic/claude-sonnet-4-6' });
+    const config = loadConfig({
+      ...BASE_ENV,
+      MAX_CONCURRENT: '16',
+      QUEUE_TIMEOUT_MS: '500',
+      WARM_POOL_SIZE: '0',
+      WARM_IDLE_MS: '1000',
+      WARM_MODEL: 'anthropic/claude-sonnet-4-6',
+    });
     expect(config).toMatchObject({ maxConcurrent: 16, queueTimeoutMs: 500, warmPoolSize: 0, warmIdleMs: 1000, warmModel: 'claude-sonnet-4-6' });
     expect(() => loadConfig({ ...BASE_ENV, MAX_CONCURRENT: '0' })).toThrow(/MAX_CONCURRENT/);
     expect(() => loadConfig({ ...BASE_ENV, WARM_MODEL: 'gpt-4o' })).toThrow(/WARM_MODEL/);
@@ -219,12 +226,9 @@ describe('isLoopbackHost', () => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.nip.io', 'localhost.example.com', '1127.0.0.1'])(
-    'refuses %s',
-    (host) => {
-      expect(isLoopbackHost(host)).toBe(false);
-    },
-  );
+  it.each(['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.nip.io', 'localhost.example.com', '1127.0.0.1'])('refuses %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
 });
 
 describe('resolveClaudePath', () => {

@@ -70,12 +70,17 @@ const positiveInteger = (name: string) =>
     .transform(Number)
     .refine((value) => value > 0, `${name} must be greater than 0`);
 
-const listText = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const listText = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 const envSchema = z.object({
-  PORT: positiveInteger('PORT').refine((value) => value < 65536, 'PORT must be below 65536').optional(),
+  PORT: positiveInteger('PORT')
+    .refine((value) => value < 65536, 'PORT must be below 65536')
+    .optional(),
   HOST: z.string().trim().min(1).optional(),
   PROXY_API_KEYS: listText.optional(),
   REQUIRE_AUTH: booleanText.optional(),

@@ -42,9 +42,13 @@ export async function runDoctor(config: Config, environment: Record<string, stri
     cwd: config.cwd ?? ensurePrivateWorkDirectory(),
     pluginDirectory: installContextFilterPlugin(),
   });
-  if (fidelity.status === 'ok') print('  fidelity:  ok: the model sees the client\'s system prompt, conversation and tools, and nothing of this host');
+  if (fidelity.status === 'ok') print("  fidelity:  ok: the model sees the client's system prompt, conversation and tools, and nothing of this host");
   else {
-    print(fidelity.status === 'drift' ? '  fidelity:  DRIFT: with this CLI the model would see more than the client sent:' : '  fidelity:  the check could not run:');
+    print(
+      fidelity.status === 'drift'
+        ? '  fidelity:  DRIFT: with this CLI the model would see more than the client sent:'
+        : '  fidelity:  the check could not run:',
+    );
     for (const difference of fidelity.differences) print(`             - ${difference}`);
     print('  To do:     use a tested CLI (unset CLAUDE_PATH to use the bundled one, or set it to one in the tested range), and report the drift');
     problems.push(fidelity.status === 'drift' ? 'the CLI adds to what the model sees' : 'the fidelity check failed');

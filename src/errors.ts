@@ -5,16 +5,7 @@
  */
 
 export type ErrorKind =
-  | 'invalid_request'
-  | 'authentication'
-  | 'billing'
-  | 'permission'
-  | 'not_found'
-  | 'request_too_large'
-  | 'rate_limit'
-  | 'api_error'
-  | 'timeout'
-  | 'overloaded';
+  'invalid_request' | 'authentication' | 'billing' | 'permission' | 'not_found' | 'request_too_large' | 'rate_limit' | 'api_error' | 'timeout' | 'overloaded';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid_request: 400,

@@ -58,7 +58,9 @@ try {
   await app.listen({ port: config.port, host: config.host });
 } catch (error) {
   const code = (error as { code?: string }).code;
-  console.error(`claude-proxy: cannot listen on ${config.host}:${config.port}${code === 'EADDRINUSE' ? ' (the port is in use; pass another: claude-proxy 4600)' : `: ${String(error)}`}`);
+  console.error(
+    `claude-proxy: cannot listen on ${config.host}:${config.port}${code === 'EADDRINUSE' ? ' (the port is in use; pass another: claude-proxy 4600)' : `: ${String(error)}`}`,
+  );
   process.exit(1);
 }
 
@@ -92,7 +94,11 @@ if (probe.error == null) {
     .checkFidelity(() => checkCliFidelity({ claudePath: config.claudePath, environment: process.env, cwd, pluginDirectory }))
     .then((result) => {
       if (result.status === 'ok') app.log.info('fidelity check: ok');
-      else app.log.warn({ differences: result.differences }, `fidelity check: ${result.status}: ${result.differences.join('; ').slice(0, 1000)} (claude-proxy doctor explains)`);
+      else
+        app.log.warn(
+          { differences: result.differences },
+          `fidelity check: ${result.status}: ${result.differences.join('; ').slice(0, 1000)} (claude-proxy doctor explains)`,
+        );
     });
 }
 

@@ -5,7 +5,13 @@ import { buildCliInvocation } from './build-cli-invocation.ts';
 import type { ClaudeProcess } from './claude-process.ts';
 
 const invocation = buildCliInvocation(
-  plainTurnRequest('sonnet', { messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }] }),
+  plainTurnRequest('sonnet', {
+    messages: [
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: 'a1' },
+      { role: 'user', content: 'q2' },
+    ],
+  }),
   { claudePath: 'claude', cwd: '/w', environment: {}, newId: () => 'id' },
 );
 const settings = { invocation, system: [], tools: [], outputSchema: undefined };
@@ -38,7 +44,10 @@ describe('acquireProcess', () => {
   });
 
   it('takes a warm process next: the whole stdin, after the late settings when it was started with other values', () => {
-    expect(acquireProcess(sources({ warm: { process: process('warm'), exact: true } }).sources, invocation, settings)).toMatchObject({ kind: 'warm', steps: invocation.stdinSteps });
+    expect(acquireProcess(sources({ warm: { process: process('warm'), exact: true } }).sources, invocation, settings)).toMatchObject({
+      kind: 'warm',
+      steps: invocation.stdinSteps,
+    });
     const late = acquireProcess(sources({ warm: { process: process('warm'), exact: false } }).sources, invocation, settings);
     expect(late.kind).toBe('warm-late-settings');
     expect(late.steps).toEqual([invocation.lateEnvStep, ...invocation.stdinSteps]);

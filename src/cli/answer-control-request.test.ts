@@ -11,11 +11,20 @@ function request(body: object): CliControlRequestLine {
 }
 
 describe('answerControlRequest', () => {
-  it('answers the MCP tools/list of the proxy\'s tool server with the client\'s tools', () => {
-    const response = answerControlRequest(request({ request: { subtype: 'mcp_message', server_name: 't', message: { jsonrpc: '2.0', id: 3, method: 'tools/list' } } }), tools);
+  it("answers the MCP tools/list of the proxy's tool server with the client's tools", () => {
+    const response = answerControlRequest(
+      request({ request: { subtype: 'mcp_message', server_name: 't', message: { jsonrpc: '2.0', id: 3, method: 'tools/list' } } }),
+      tools,
+    );
     expect(response).toEqual({
       type: 'control_response',
-      response: { subtype: 'success', request_id: 'r1', response: { mcp_response: { jsonrpc: '2.0', id: 3, result: { tools: [{ name: 'get_weather', description: 'Weather', inputSchema: { type: 'object' } }] } } } },
+      response: {
+        subtype: 'success',
+        request_id: 'r1',
+        response: {
+          mcp_response: { jsonrpc: '2.0', id: 3, result: { tools: [{ name: 'get_weather', description: 'Weather', inputSchema: { type: 'object' } }] } },
+        },
+      },
     });
   });
 
@@ -31,7 +40,9 @@ describe('answerControlRequest', () => {
   });
 
   it('is read by its fields: a CLI that writes the keys in another order is answered the same', () => {
-    const reordered = parseCliLine('{"request":{"message":{"method":"tools/list","id":4,"jsonrpc":"2.0"},"subtype":"mcp_message"},"request_id":"r2","type":"control_request"}');
+    const reordered = parseCliLine(
+      '{"request":{"message":{"method":"tools/list","id":4,"jsonrpc":"2.0"},"subtype":"mcp_message"},"request_id":"r2","type":"control_request"}',
+    );
     expect(reordered.type).toBe('control_request');
     expect(answerControlRequest(reordered as CliControlRequestLine, tools)?.response).toMatchObject({ subtype: 'success', request_id: 'r2' });
   });

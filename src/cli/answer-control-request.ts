@@ -19,7 +19,10 @@ export function answerControlRequest(line: CliControlRequestLine, tools: readonl
   const { subtype, message } = line.request;
   if (subtype === 'can_use_tool') return undefined;
   if (subtype === 'mcp_message' && message != null) {
-    return { type: 'control_response', response: { subtype: 'success', request_id: line.request_id, response: { mcp_response: answerMcpMessage(message, tools) } } };
+    return {
+      type: 'control_response',
+      response: { subtype: 'success', request_id: line.request_id, response: { mcp_response: answerMcpMessage(message, tools) } },
+    };
   }
   return { type: 'control_response', response: { subtype: 'error', request_id: line.request_id, error: `claude-cli-proxy does not handle ${subtype}` } };
 }

@@ -43,7 +43,11 @@ describe('answerMcpMessage', () => {
   });
 
   it('refuses tools/call with a JSON-RPC error and never a result', () => {
-    const answer = answerMcpMessage({ jsonrpc: '2.0', id: 3, method: 'tools/call' }, tools) as { id: unknown; error?: { code: number; message: string }; result?: unknown };
+    const answer = answerMcpMessage({ jsonrpc: '2.0', id: 3, method: 'tools/call' }, tools) as {
+      id: unknown;
+      error?: { code: number; message: string };
+      result?: unknown;
+    };
     expect(answer.id).toBe(3);
     expect(answer.error).toMatchObject({ code: expect.any(Number), message: expect.any(String) });
     expect(answer).not.toHaveProperty('result');

@@ -27,7 +27,11 @@ export function answerMcpMessage(message: JsonRpcMessage, tools: readonly Client
       });
     case 'tools/list':
       return respond({
-        tools: tools.map((tool) => ({ name: tool.name, ...(tool.description != null ? { description: tool.description } : {}), inputSchema: tool.inputSchema })),
+        tools: tools.map((tool) => ({
+          name: tool.name,
+          ...(tool.description != null ? { description: tool.description } : {}),
+          inputSchema: tool.inputSchema,
+        })),
       });
     case 'ping':
       return respond({});

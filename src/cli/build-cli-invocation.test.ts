@@ -132,9 +132,21 @@ describe('buildCliInvocation stdin', () => {
 describe('buildCliInvocation history replay', () => {
   const history: MessageParam[] = [
     { role: 'user', content: 'q1' },
-    { role: 'assistant', content: [{ type: 'text', text: 'checking' }, { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 1 } }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'checking' },
+        { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 1 } },
+      ],
+    },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'found' }] },
-    { role: 'assistant', content: [{ type: 'thinking', thinking: 'so', signature: 'sig' }, { type: 'text', text: 'done' }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'so', signature: 'sig' },
+        { type: 'text', text: 'done' },
+      ],
+    },
     { role: 'user', content: 'thanks' },
   ];
 
@@ -157,7 +169,9 @@ describe('buildCliInvocation history replay', () => {
 
   it('gives every replayed assistant message its own id (the CLI merges lines that share one) and keeps its blocks verbatim', () => {
     let counter = 0;
-    const lines = buildCliInvocation(turn({ messages: history }), { ...SETTINGS, newId: () => `n${++counter}` }).stdinSteps.map((step) => JSON.parse(step.line));
+    const lines = buildCliInvocation(turn({ messages: history }), { ...SETTINGS, newId: () => `n${++counter}` }).stdinSteps.map((step) =>
+      JSON.parse(step.line),
+    );
     const assistants = lines.filter((line) => line.type === 'assistant');
     expect(assistants.map((line) => line.message.id)).toEqual(['msg_replay_n1', 'msg_replay_n2']);
     expect(assistants.map((line) => line.message.content)).toEqual([history[1]!.content, history[3]!.content]);
@@ -165,7 +179,9 @@ describe('buildCliInvocation history replay', () => {
 
   it("labels replayed assistant messages with the request's upstream model id, from the alias table when the CLI announced none (the CLI drops thinking of other models)", () => {
     const lines = (model: string) =>
-      buildCliInvocation(turn({ model, messages: history }), SETTINGS).stdinSteps.map((step) => JSON.parse(step.line)).filter((line) => line.type === 'assistant');
+      buildCliInvocation(turn({ model, messages: history }), SETTINGS)
+        .stdinSteps.map((step) => JSON.parse(step.line))
+        .filter((line) => line.type === 'assistant');
     expect(lines('sonnet').map((line) => line.message.model)).toEqual(['claude-sonnet-5-5', 'claude-sonnet-5-5']);
     expect(lines('claude-sonnet-4-6')[0].message.model).toBe('claude-sonnet-4-6');
   });
@@ -173,7 +189,11 @@ describe('buildCliInvocation history replay', () => {
 
 describe('buildCliInvocation environment', () => {
   it('keeps the safety settings whatever the operator set', () => {
-    const env = buildCliEnvironment({ CLAUDE_CODE_DISABLE_ATTACHMENTS: '0', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '0', CLAUDE_CODE_ATTRIBUTION_HEADER: '1' });
+    const env = buildCliEnvironment({
+      CLAUDE_CODE_DISABLE_ATTACHMENTS: '0',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '0',
+      CLAUDE_CODE_ATTRIBUTION_HEADER: '1',
+    });
     expect(env).toMatchObject({ CLAUDE_CODE_DISABLE_ATTACHMENTS: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_ATTRIBUTION_HEADER: '0' });
   });
 
@@ -251,7 +271,13 @@ describe('buildCliInvocation client tools', () => {
         { type: 'tool_use', id: 'toolu_2', name: 'not_defined', input: {} },
       ],
     },
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'found', is_error: false }, { type: 'tool_result', tool_use_id: 'toolu_2', content: 'no', is_error: true }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'toolu_1', content: 'found', is_error: false },
+        { type: 'tool_result', tool_use_id: 'toolu_2', content: 'no', is_error: true },
+      ],
+    },
   ];
 
   it('asks the proxy for permission over stdio and declares the SDK MCP server "t" when there are tools', () => {
@@ -321,7 +347,13 @@ describe('buildCliInvocation for current CLIs', () => {
     const announced: { model?: string } = {};
     const messages: MessageParam[] = [
       { role: 'user', content: 'q1' },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: 't', signature: 's' }, { type: 'text', text: 'a1' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 't', signature: 's' },
+          { type: 'text', text: 'a1' },
+        ],
+      },
       { role: 'user', content: 'q2' },
     ];
     const invocation = buildCliInvocation(turn({ model: 'sonnet', messages }), { ...SETTINGS, announcedModel: () => announced.model });

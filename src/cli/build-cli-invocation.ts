@@ -51,12 +51,41 @@ export interface InvocationSettings {
 }
 
 const PASSED_VARIABLES = new Set([
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy',
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
-  'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'all_proxy',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'XDG_CACHE_HOME',
+  'XDG_STATE_HOME',
+  'XDG_RUNTIME_DIR',
   // Windows needs these to find the user profile and system DLLs.
-  'SYSTEMROOT', 'SystemRoot', 'WINDIR', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'COMSPEC', 'PATHEXT',
+  'SYSTEMROOT',
+  'SystemRoot',
+  'WINDIR',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'COMSPEC',
+  'PATHEXT',
 ]);
 const PASSED_PREFIXES = ['LC_', 'ANTHROPIC_', 'CLAUDE_'];
 /** The proxy's own settings: not meant for the CLI. */
@@ -98,20 +127,27 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
   const env = { ...buildCliEnvironment(settings.environment), ...thinkingEnvironment(request.thinking), ...lateEnv };
   const args = [
     '-p',
-    '--input-format', 'stream-json',
-    '--output-format', 'stream-json',
+    '--input-format',
+    'stream-json',
+    '--output-format',
+    'stream-json',
     '--verbose',
     '--include-partial-messages',
     // Safety net: the real system prompt comes over stdin (initialize); never Claude Code's default prompt.
-    '--system-prompt', '',
-    '--tools', '',
-    '--setting-sources', '',
+    '--system-prompt',
+    '',
+    '--tools',
+    '',
+    '--setting-sources',
+    '',
     '--strict-mcp-config',
     '--no-session-persistence',
-    '--model', request.model,
+    '--model',
+    request.model,
     // One model call per user message: the CLI never answers a tool call itself and asks again (a call of a tool it
     // does not have, or its structured-output reminder), which the client would never see but would pay for.
-    '--max-turns', '1',
+    '--max-turns',
+    '1',
     ...thinkingArguments(request.thinking),
     ...(settings.pluginDirectory != null ? ['--plugin-dir', settings.pluginDirectory] : []),
     // Client tools: the CLI asks the proxy before a call runs; the proxy never answers, the turn ends at message_stop.
@@ -204,7 +240,16 @@ function replayStep(message: ConversationMessage, model: () => string, newId: ()
   const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
   return lazyStep(false, () => ({
     type: 'assistant',
-    message: { id: `msg_replay_${newId()}`, type: 'message', role: 'assistant', model: model(), content, stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+    message: {
+      id: `msg_replay_${newId()}`,
+      type: 'message',
+      role: 'assistant',
+      model: model(),
+      content,
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+    },
   }));
 }
 

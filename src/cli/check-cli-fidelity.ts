@@ -45,7 +45,19 @@ export const FIDELITY_TURN: TurnRequest = plainTurnRequest('claude-sonnet-4-6', 
 });
 
 const SSE_REPLY = [
-  { type: 'message_start', message: { id: 'msg_fidelity', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } },
+  {
+    type: 'message_start',
+    message: {
+      id: 'msg_fidelity',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-6',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 },
+    },
+  },
   { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
   { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'ok' } },
   { type: 'content_block_stop', index: 0 },
@@ -80,10 +92,11 @@ async function startRecorder(): Promise<{ url: string; body: Promise<unknown>; c
   return {
     url: `http://127.0.0.1:${port}`,
     body,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -94,7 +107,9 @@ export async function checkCliFidelity(settings: FidelityCheckSettings): Promise
   const home = mkdtempSync(join(tmpdir(), 'claude-cli-proxy-fidelity-'));
   // Only the upstream, the credentials and HOME change: everything else is the proxy's own CLI environment.
   const environment = Object.fromEntries(
-    Object.entries(settings.environment).filter(([name]) => !['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'HOME'].includes(name)),
+    Object.entries(settings.environment).filter(
+      ([name]) => !['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'HOME'].includes(name),
+    ),
   );
   const runner = new ClaudeCliRunner({
     claudePath: settings.claudePath,

@@ -50,14 +50,43 @@ export interface ClaudeCliRunnerSettings {
   affinityIdleMs: number;
 }
 
-
 /** After message_stop the CLI prints its `result` line at once (measured: under 5 ms); a process that does not is ended. */
 const RESULT_WAIT_MS = 5_000;
 
 /** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
-export function runnerSettings(config: Config, cwd: string, environment: Record<string, string | undefined>, pluginDirectory?: string): ClaudeCliRunnerSettings {
-  const { claudePath, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs } = config;
-  return { claudePath, cwd, pluginDirectory, environment, requestTimeoutMs, streamIdleTimeoutMs, streamQuietTimeoutMs, maxConcurrent, queueTimeoutMs, warmPoolSize, warmIdleMs, affinitySize, affinityIdleMs };
+export function runnerSettings(
+  config: Config,
+  cwd: string,
+  environment: Record<string, string | undefined>,
+  pluginDirectory?: string,
+): ClaudeCliRunnerSettings {
+  const {
+    claudePath,
+    requestTimeoutMs,
+    streamIdleTimeoutMs,
+    streamQuietTimeoutMs,
+    maxConcurrent,
+    queueTimeoutMs,
+    warmPoolSize,
+    warmIdleMs,
+    affinitySize,
+    affinityIdleMs,
+  } = config;
+  return {
+    claudePath,
+    cwd,
+    pluginDirectory,
+    environment,
+    requestTimeoutMs,
+    streamIdleTimeoutMs,
+    streamQuietTimeoutMs,
+    maxConcurrent,
+    queueTimeoutMs,
+    warmPoolSize,
+    warmIdleMs,
+    affinitySize,
+    affinityIdleMs,
+  };
 }
 
 export class ClaudeCliRunner implements CliRunner {
@@ -148,7 +177,11 @@ export class ClaudeCliRunner implements CliRunner {
     let failed = false;
     const observation = createTurnObservation();
     try {
-      const acquired = acquireProcess({ conversations: this.conversations, pool: this.pool, spawn: (spawnWith) => new ClaudeProcess(spawnWith) }, invocation, conversationSettings(invocation, request));
+      const acquired = acquireProcess(
+        { conversations: this.conversations, pool: this.pool, spawn: (spawnWith) => new ClaudeProcess(spawnWith) },
+        invocation,
+        conversationSettings(invocation, request),
+      );
       const cli = acquired.process;
       child = cli;
       kind = acquired.kind;
@@ -233,7 +266,13 @@ function conversationSettings(invocation: CliInvocation, request: TurnRequest) {
  * The CLI's stdout lines, parsed once, under the guards (guard-lines.ts), without its own requests: those are answered
  * on its stdin here (answer-control-request.ts). The watch follows the phase for the idle limit.
  */
-async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, tools: readonly ClientTool[], watch: Watch): AsyncGenerator<CliLine> {
+async function* outputLines(
+  child: ClaudeProcess,
+  signal: AbortSignal,
+  limits: GuardLimits,
+  tools: readonly ClientTool[],
+  watch: Watch,
+): AsyncGenerator<CliLine> {
   for await (const text of guardLines(child.lines(), signal, limits, watch)) {
     const line = parseCliLine(text);
     watch.phase = phaseAfterLine(watch.phase, line);

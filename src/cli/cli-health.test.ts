@@ -4,7 +4,14 @@ import type { CliProbe } from './probe-cli.ts';
 
 const LOGGED_IN: CliProbe = { path: 'claude', version: '2.1.197', loggedIn: true, authMethod: 'api_key', error: undefined };
 const LOGGED_OUT: CliProbe = { ...LOGGED_IN, loggedIn: false, authMethod: undefined };
-const TIMED_OUT: CliProbe = { path: 'claude', version: undefined, loggedIn: undefined, authMethod: undefined, error: undefined, inconclusive: '`claude --version` did not answer within 15000 ms' };
+const TIMED_OUT: CliProbe = {
+  path: 'claude',
+  version: undefined,
+  loggedIn: undefined,
+  authMethod: undefined,
+  error: undefined,
+  inconclusive: '`claude --version` did not answer within 15000 ms',
+};
 
 function healthWith(probes: CliProbe[], clock = { now: 1_000 }) {
   const probe = vi.fn(async () => probes.shift() ?? LOGGED_IN);

@@ -69,7 +69,16 @@ export class CliHealth {
     this.probing ??= this.options
       .probe()
       .then((probe) => this.applyProbe(probe))
-      .catch((error: unknown) => this.applyProbe({ path: this.options.path, version: undefined, loggedIn: undefined, authMethod: undefined, error: undefined, inconclusive: String(error) }))
+      .catch((error: unknown) =>
+        this.applyProbe({
+          path: this.options.path,
+          version: undefined,
+          loggedIn: undefined,
+          authMethod: undefined,
+          error: undefined,
+          inconclusive: String(error),
+        }),
+      )
       .finally(() => (this.probing = undefined));
     return this.probing;
   }

@@ -3,7 +3,6 @@ import { parseCliLine } from './cli-lines.ts';
 import { isLineOfType } from '../../test/support/cli-line-type.ts';
 import { fixtureLines } from '../../test/support/cli-fixtures.ts';
 
-
 describe('parseCliLine', () => {
   it('recognises every line of a recorded text turn', () => {
     const types = fixtureLines('text').map((line) => {

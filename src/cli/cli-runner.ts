@@ -24,9 +24,7 @@ export interface Logger {
 export type ProcessKind = 'kept' | 'warm' | 'warm-late-settings' | 'cold';
 
 /** What the runner says about a turn as it serves it. */
-export type RunEvent =
-  | { type: 'acquired'; processKind: ProcessKind; queueWaitMs: number }
-  | { type: 'first_line'; sinceAcquiredMs: number };
+export type RunEvent = { type: 'acquired'; processKind: ProcessKind; queueWaitMs: number } | { type: 'first_line'; sinceAcquiredMs: number };
 
 export interface RunOptions {
   /**

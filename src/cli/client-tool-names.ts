@@ -21,7 +21,9 @@ export function prefixToolNames(messages: readonly ConversationMessage[], tools:
       ? message
       : {
           ...message,
-          content: message.content.map((block) => (block.type === 'tool_use' && names.has(block.name) ? { ...block, name: `${TOOL_NAME_PREFIX}${block.name}` } : block)),
+          content: message.content.map((block) =>
+            block.type === 'tool_use' && names.has(block.name) ? { ...block, name: `${TOOL_NAME_PREFIX}${block.name}` } : block,
+          ),
         },
   );
 }

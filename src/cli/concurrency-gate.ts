@@ -47,9 +47,13 @@ export class ConcurrencyGate {
       const timer = setTimeout(() => {
         this.remove(waiter);
         waiter.fail(
-          new ProxyError('rate_limit', `all ${this.limit} Claude CLI slots are busy (MAX_CONCURRENT) and the request waited ${this.queueTimeoutMs} ms (QUEUE_TIMEOUT_MS)`, {
-            retryAfterSeconds: Math.max(1, Math.ceil(this.queueTimeoutMs / 10_000)),
-          }),
+          new ProxyError(
+            'rate_limit',
+            `all ${this.limit} Claude CLI slots are busy (MAX_CONCURRENT) and the request waited ${this.queueTimeoutMs} ms (QUEUE_TIMEOUT_MS)`,
+            {
+              retryAfterSeconds: Math.max(1, Math.ceil(this.queueTimeoutMs / 10_000)),
+            },
+          ),
         );
       }, this.queueTimeoutMs);
       const onAbort = (): void => {

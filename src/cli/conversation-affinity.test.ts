@@ -8,7 +8,12 @@ function sleeper(): ClaudeProcess {
   return new ClaudeProcess({ command: 'sleep', args: ['60'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: '/' });
 }
 
-const settings: ConversationSettings = { invocation: { command: 'claude', args: ['--model', 'sonnet'], env: { A: '1' }, cwd: '/w' }, system: ['Be brief.'], tools: [], outputSchema: undefined };
+const settings: ConversationSettings = {
+  invocation: { command: 'claude', args: ['--model', 'sonnet'], env: { A: '1' }, cwd: '/w' },
+  system: ['Be brief.'],
+  tools: [],
+  outputSchema: undefined,
+};
 const held: ConversationMessage[] = [
   { role: 'user', content: 'hi' },
   { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
@@ -44,7 +49,15 @@ describe('ParkedConversations', () => {
     conversations = new ParkedConversations(1, 60_000);
     const first = sleeper();
     conversations.park(settings, held, first, localDay());
-    conversations.park(settings, [{ role: 'user', content: 'other' }, { role: 'assistant', content: 'x' }], sleeper(), localDay());
+    conversations.park(
+      settings,
+      [
+        { role: 'user', content: 'other' },
+        { role: 'assistant', content: 'x' },
+      ],
+      sleeper(),
+      localDay(),
+    );
     expect((await first.exited).signal).toBe('SIGTERM');
     expect(conversations.count).toBe(1);
     await conversations.shutdown();

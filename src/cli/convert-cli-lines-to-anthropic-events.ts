@@ -194,9 +194,7 @@ function finishWithResult(state: CliEventState, result: CliResultLine, context: 
 }
 
 function interrupted(): ProxyError {
-  return new ProxyError(
-    'api_error',
-    'the upstream connection dropped mid-stream and the CLI retried with a different answer; retry the request',
-    { status: 502 },
-  );
+  return new ProxyError('api_error', 'the upstream connection dropped mid-stream and the CLI retried with a different answer; retry the request', {
+    status: 502,
+  });
 }

@@ -22,7 +22,10 @@ function run(declared: string[], events: RawMessageStreamEvent[]) {
   return { out: events.flatMap((event) => stepUndeclaredToolCalls(state, event)), state };
 }
 
-const end: RawMessageStreamEvent[] = [ev({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 30 } }), ev({ type: 'message_stop' })];
+const end: RawMessageStreamEvent[] = [
+  ev({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 30 } }),
+  ev({ type: 'message_stop' }),
+];
 
 describe('stepUndeclaredToolCalls', () => {
   it('passes declared tool calls through', () => {

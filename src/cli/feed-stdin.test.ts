@@ -14,7 +14,10 @@ describe('StdinFeeder', () => {
 
   it('stops after a replayed message until the CLI acknowledges it, then goes on to the next one', () => {
     const written: string[] = [];
-    const feeder = new StdinFeeder((line) => written.push(line), [step('init'), step('user 1', true), step('assistant 1'), step('user 2', true), step('prompt')]);
+    const feeder = new StdinFeeder(
+      (line) => written.push(line),
+      [step('init'), step('user 1', true), step('assistant 1'), step('user 2', true), step('prompt')],
+    );
     feeder.writeUntilAck();
     expect(written).toEqual(['init', 'user 1']);
     expect(feeder.replaying).toBe(true);

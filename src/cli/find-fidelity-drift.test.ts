@@ -37,11 +37,14 @@ const ENVIRONMENT_2_1_332 = {
   type: 'text',
   text: '<system-reminder>\n# Environment\nYou have been invoked in the following environment: \n - Primary working directory: /tmp/claude-cli-proxy-0/work\n - Is a git repository: false\n - Platform: linux\n - Shell: bash\n - OS Version: Linux 6.18.44-fc-v669\n</system-reminder>',
 };
-const MODEL_2_1_332 = { type: 'text', text: '<system-reminder>\nYou are powered by the model named Sonnet 4.6. The exact model ID is claude-sonnet-4-6.\n</system-reminder>' };
+const MODEL_2_1_332 = {
+  type: 'text',
+  text: '<system-reminder>\nYou are powered by the model named Sonnet 4.6. The exact model ID is claude-sonnet-4-6.\n</system-reminder>',
+};
 const DATE_2_1_332 = { type: 'text', text: "<system-reminder>\nToday's date is 2026-12-01.\n</system-reminder>\n" };
 
 describe('findFidelityDrift', () => {
-  it('finds nothing in a request that carries exactly the client\'s turn (2.1.332 with the context filter)', () => {
+  it("finds nothing in a request that carries exactly the client's turn (2.1.332 with the context filter)", () => {
     expect(findFidelityDrift(body(), EXPECTED)).toEqual([]);
   });
 
@@ -58,8 +61,13 @@ describe('findFidelityDrift', () => {
   });
 
   it('reports an extra message, a changed system prompt and changed tools', () => {
-    const withSystemMessage = { ...body(), messages: [...body().messages.slice(0, 1), { role: 'system', content: '# Environment ...' }, ...body().messages.slice(1)] };
-    expect(findFidelityDrift(withSystemMessage, EXPECTED).join('\n')).toContain('messages: expected 3 (user, assistant, user), got 4 (user, system, assistant, user)');
+    const withSystemMessage = {
+      ...body(),
+      messages: [...body().messages.slice(0, 1), { role: 'system', content: '# Environment ...' }, ...body().messages.slice(1)],
+    };
+    expect(findFidelityDrift(withSystemMessage, EXPECTED).join('\n')).toContain(
+      'messages: expected 3 (user, assistant, user), got 4 (user, system, assistant, user)',
+    );
     const appended = { ...body(), system: [IDENTITY, { type: 'text', text: 'You are the probe.' }, { type: 'text', text: 'INJECTED' }] };
     expect(findFidelityDrift(appended, EXPECTED)[0]).toContain('system prompt');
     const renamed = { ...body(), tools: [{ name: 'Bash', description: 'x', input_schema: SCHEMA }] };

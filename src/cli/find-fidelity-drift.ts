@@ -33,13 +33,20 @@ interface UpstreamBody {
 
 export function findFidelityDrift(body: unknown, expected: FidelityExpectation): string[] {
   const request = (body ?? {}) as UpstreamBody;
-  return [...systemDrift(request.system, expected.system), ...messageDrift(request.messages, expected.messages), ...toolDrift(request.tools, expected.tools), ...hostDrift(body, expected.hostDetails)];
+  return [
+    ...systemDrift(request.system, expected.system),
+    ...messageDrift(request.messages, expected.messages),
+    ...toolDrift(request.tools, expected.tools),
+    ...hostDrift(body, expected.hostDetails),
+  ];
 }
 
 function textsOf(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (!Array.isArray(value)) return undefined;
-  return value.map((block: { type?: unknown; text?: unknown }) => (block?.type === 'text' && typeof block.text === 'string' ? block.text : JSON.stringify(block)));
+  return value.map((block: { type?: unknown; text?: unknown }) =>
+    block?.type === 'text' && typeof block.text === 'string' ? block.text : JSON.stringify(block),
+  );
 }
 
 function systemDrift(system: unknown, expected: readonly string[]): string[] {
@@ -64,7 +71,9 @@ function messageDrift(messages: unknown, expected: readonly ConversationMessage[
   const problems: string[] = [];
   const got = messages as { role?: unknown; content?: unknown }[];
   if (got.length !== expected.length) {
-    problems.push(`messages: expected ${expected.length} (${expected.map((message) => message.role).join(', ')}), got ${got.length} (${got.map((message) => String(message.role)).join(', ')})`);
+    problems.push(
+      `messages: expected ${expected.length} (${expected.map((message) => message.role).join(', ')}), got ${got.length} (${got.map((message) => String(message.role)).join(', ')})`,
+    );
   }
   got.forEach((message, index) => {
     const want = expected[index];

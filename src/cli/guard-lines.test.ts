@@ -14,7 +14,10 @@ function controlledLines() {
 afterEach(() => vi.useRealTimers());
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 describe('idleLimit', () => {
@@ -53,7 +56,9 @@ describe('guardLines', () => {
 
   it('fails with the request timeout, and with the abort reason or a disconnect when the signal fires', async () => {
     vi.useFakeTimers();
-    const timedOut = failureOf(guardLines(controlledLines().iterator, new AbortController().signal, { ...LIMITS, requestTimeoutMs: 500 }, { phase: 'quiet' }).next());
+    const timedOut = failureOf(
+      guardLines(controlledLines().iterator, new AbortController().signal, { ...LIMITS, requestTimeoutMs: 500 }, { phase: 'quiet' }).next(),
+    );
     await vi.advanceTimersByTimeAsync(500);
     expect(await timedOut).toMatchObject({ kind: 'timeout', message: expect.stringContaining('REQUEST_TIMEOUT_MS') });
 

@@ -50,7 +50,10 @@ export async function* guardLines<Line>(lines: AsyncIterator<Line>, signal: Abor
   try {
     while (true) {
       const limit = idleLimit(watch, limits, first);
-      idleTimer = setTimeout(() => fail(new ProxyError('timeout', `no output from the model for ${limit.ms} ms (${limit.what}): the upstream stream stalled`)), limit.ms);
+      idleTimer = setTimeout(
+        () => fail(new ProxyError('timeout', `no output from the model for ${limit.ms} ms (${limit.what}): the upstream stream stalled`)),
+        limit.ms,
+      );
       const next = await Promise.race([lines.next(), stopped]);
       clearTimeout(idleTimer);
       first = false;

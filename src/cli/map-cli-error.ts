@@ -24,8 +24,7 @@ export function mapCliResultError(
 ): ProxyError {
   const text = (result.result ?? '').trim();
   const message = text !== '' ? text : `Claude Code CLI reported an error (${result.subtype})`;
-  const retryAfterSeconds =
-    context.rateLimitResetsAt != null ? Math.max(1, Math.ceil(context.rateLimitResetsAt - context.nowSeconds)) : undefined;
+  const retryAfterSeconds = context.rateLimitResetsAt != null ? Math.max(1, Math.ceil(context.rateLimitResetsAt - context.nowSeconds)) : undefined;
   const status = result.api_error_status ?? statusFromText(text, context.syntheticError);
 
   const kind = kindForStatus(status);
@@ -60,9 +59,17 @@ function statusFromText(text: string, syntheticError: string | undefined): numbe
 }
 
 /** The CLI ended without a `result` line: it could not start, crashed, or was killed. */
-export function mapCliExitError(exit: { code: number | null; signal: string | null; spawnError?: Error | undefined }, stderr: string, claudePath: string): ProxyError {
+export function mapCliExitError(
+  exit: { code: number | null; signal: string | null; spawnError?: Error | undefined },
+  stderr: string,
+  claudePath: string,
+): ProxyError {
   if (exit.spawnError != null) {
-    return new ProxyError('api_error', `could not start the Claude Code CLI (${claudePath}): ${exit.spawnError.message}. Set CLAUDE_PATH or install it (npm install -g @anthropic-ai/claude-code).`, { cause: exit.spawnError, cliCondition: 'cli_not_runnable' });
+    return new ProxyError(
+      'api_error',
+      `could not start the Claude Code CLI (${claudePath}): ${exit.spawnError.message}. Set CLAUDE_PATH or install it (npm install -g @anthropic-ai/claude-code).`,
+      { cause: exit.spawnError, cliCondition: 'cli_not_runnable' },
+    );
   }
   const tail = stderr.trim().split('\n').slice(-3).join(' | ');
   if (isNotLoggedIn(tail)) return new ProxyError('authentication', `${tail}. ${LOGIN_HINT}`, { cliCondition: 'cli_not_logged_in' });

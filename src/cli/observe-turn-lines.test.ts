@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_VERSIONS, fixtureLines, type FixtureVersion } from '../../test/support/cli-fixtures.ts';
 import { parseCliLine, type CliLine, type CliResultLine } from './cli-lines.ts';
-import { announcedModelOf, answerIsContinuable, createTurnObservation, observeTurnLine, phaseAfterLine, resultAllowsContinuing, type StreamPhase } from './observe-turn-lines.ts';
+import {
+  announcedModelOf,
+  answerIsContinuable,
+  createTurnObservation,
+  observeTurnLine,
+  phaseAfterLine,
+  resultAllowsContinuing,
+  type StreamPhase,
+} from './observe-turn-lines.ts';
 
 const isStop = (line: CliLine) => line.type === 'stream_event' && line.event.type === 'message_stop';
 const eventOf = (line: CliLine) => (line.type === 'stream_event' ? (line.event as { type: string; delta?: { type?: string } }) : undefined);
@@ -90,7 +98,11 @@ describe.each(FIXTURE_VERSIONS)('on lines recorded from CLI %s', (version: Fixtu
 
   describe('announcedModelOf', () => {
     it('reads the model id of the system/init line, and nothing from other lines', () => {
-      expect(fixture('text').map(announcedModelOf).filter((model) => model != null)).toEqual(['claude-sonnet-4-6']);
+      expect(
+        fixture('text')
+          .map(announcedModelOf)
+          .filter((model) => model != null),
+      ).toEqual(['claude-sonnet-4-6']);
     });
   });
 });

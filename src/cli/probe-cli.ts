@@ -51,6 +51,10 @@ export async function probeCli(path: string, environment: Record<string, string 
     const status = JSON.parse(authRun.stdout) as { loggedIn?: unknown; authMethod?: unknown };
     return { ...nothing, version, loggedIn: status.loggedIn === true, authMethod: typeof status.authMethod === 'string' ? status.authMethod : undefined };
   } catch {
-    return { ...nothing, version, inconclusive: authRun.interrupted === true ? '`claude auth status --json` did not answer in time' : 'could not read `claude auth status --json`' };
+    return {
+      ...nothing,
+      version,
+      inconclusive: authRun.interrupted === true ? '`claude auth status --json` did not answer in time' : 'could not read `claude auth status --json`',
+    };
   }
 }

@@ -54,10 +54,12 @@ export async function* streamTurnEvents(runner: CliRunner, request: TurnRequest,
           }
         }
       }
-      if (declaredTools.endedAt != null) options.log.warn({ tool: declaredTools.endedAt.slice(0, 200) }, 'the model called a tool the request did not declare; the message ends there');
+      if (declaredTools.endedAt != null)
+        options.log.warn({ tool: declaredTools.endedAt.slice(0, 200) }, 'the model called a tool the request did not declare; the message ends there');
       // Stopping ends the runner and with it the process. The turn is over at message_stop: waiting for the
       // result line would let the CLI make another model call (e.g. after a tool_use it cannot run).
-      if (stops.stopped || oneToolCall?.stopped === true || declaredTools.endedAt != null || state.phase === 'finished' || state.phase === 'message_done') return;
+      if (stops.stopped || oneToolCall?.stopped === true || declaredTools.endedAt != null || state.phase === 'finished' || state.phase === 'message_done')
+        return;
     }
   } catch (error) {
     failure = error;

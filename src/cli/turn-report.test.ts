@@ -25,9 +25,20 @@ describe('turn reports', () => {
   });
 
   it('records a failure with its status and what it shows about the CLI, and a disconnect as such', () => {
-    const failed = finishTurnReport(startTurnReport('sonnet', undefined, 0), new ProxyError('authentication', 'Not logged in', { cliCondition: 'cli_not_logged_in' }), 5);
-    expect(failed).toMatchObject({ outcome: 'failed', processKind: undefined, error: { status: 401, kind: 'authentication', cliCondition: 'cli_not_logged_in' } });
-    expect(finishTurnReport(startTurnReport('sonnet', undefined, 0), new ClientDisconnectedError(), 5)).toMatchObject({ outcome: 'disconnected', error: undefined });
+    const failed = finishTurnReport(
+      startTurnReport('sonnet', undefined, 0),
+      new ProxyError('authentication', 'Not logged in', { cliCondition: 'cli_not_logged_in' }),
+      5,
+    );
+    expect(failed).toMatchObject({
+      outcome: 'failed',
+      processKind: undefined,
+      error: { status: 401, kind: 'authentication', cliCondition: 'cli_not_logged_in' },
+    });
+    expect(finishTurnReport(startTurnReport('sonnet', undefined, 0), new ClientDisconnectedError(), 5)).toMatchObject({
+      outcome: 'disconnected',
+      error: undefined,
+    });
     expect(finishTurnReport(startTurnReport('sonnet', undefined, 0), undefined, 5).outcome).toBe('disconnected');
   });
 });

@@ -48,7 +48,18 @@ export interface TurnReportBuilder {
 }
 
 export function startTurnReport(model: string, caller: string | undefined, now: number): TurnReportBuilder {
-  return { startedAt: now, model, caller, processKind: undefined, queueWaitMs: undefined, startupMs: undefined, firstContentAt: undefined, usage: undefined, stopReason: undefined, sawMessageStop: false };
+  return {
+    startedAt: now,
+    model,
+    caller,
+    processKind: undefined,
+    queueWaitMs: undefined,
+    startupMs: undefined,
+    firstContentAt: undefined,
+    usage: undefined,
+    stopReason: undefined,
+    sawMessageStop: false,
+  };
 }
 
 export function recordRunEvent(report: TurnReportBuilder, event: RunEvent): void {
@@ -115,6 +126,11 @@ export function finishTurnReport(report: TurnReportBuilder, error: unknown, now:
     usage: report.usage,
     stopReason: report.stopReason,
     outcome: disconnected ? 'disconnected' : error != null ? 'failed' : 'completed',
-    error: error instanceof ProxyError ? { status: error.status, kind: error.kind, cliCondition: error.cliCondition } : error != null && !disconnected ? { status: 500, kind: 'api_error', cliCondition: undefined } : undefined,
+    error:
+      error instanceof ProxyError
+        ? { status: error.status, kind: error.kind, cliCondition: error.cliCondition }
+        : error != null && !disconnected
+          ? { status: 500, kind: 'api_error', cliCondition: undefined }
+          : undefined,
   };
 }

@@ -71,7 +71,12 @@ export class WarmPool {
     if (this.size === 0) return;
     while (this.idle.length >= this.size) this.end(this.idle[0]!);
     const process = new ClaudeProcess(settings);
-    const entry: WarmProcess = { baseKey: baseKeyOf(settings), lateEnv: lateEnvOf(settings.env), process, timer: setTimeout(() => this.end(entry), this.idleMs) };
+    const entry: WarmProcess = {
+      baseKey: baseKeyOf(settings),
+      lateEnv: lateEnvOf(settings.env),
+      process,
+      timer: setTimeout(() => this.end(entry), this.idleMs),
+    };
     entry.timer.unref();
     this.idle.push(entry);
     void process.exited.then(() => this.forget(entry));

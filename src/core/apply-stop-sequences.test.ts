@@ -4,7 +4,16 @@ import { createStopSequenceState, MAX_STOP_SEQUENCE_CHARACTERS, MAX_STOP_SEQUENC
 
 const start: RawMessageStreamEvent = {
   type: 'message_start',
-  message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } as never,
+  message: {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'm',
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 1, output_tokens: 1 },
+  } as never,
 };
 
 function textTurn(...chunks: string[]): RawMessageStreamEvent[] {
@@ -117,8 +126,18 @@ describe('stepStopSequences', () => {
 
 describe('validateStopSequences', () => {
   it('accepts up to the bounds and names the field beyond them', () => {
-    expect(() => validateStopSequences(Array.from({ length: MAX_STOP_SEQUENCES }, () => 'ab'), 'stop')).not.toThrow();
-    expect(() => validateStopSequences(Array.from({ length: MAX_STOP_SEQUENCES + 1 }, () => 'ab'), 'stop')).toThrow(/^stop: at most 1000/);
+    expect(() =>
+      validateStopSequences(
+        Array.from({ length: MAX_STOP_SEQUENCES }, () => 'ab'),
+        'stop',
+      ),
+    ).not.toThrow();
+    expect(() =>
+      validateStopSequences(
+        Array.from({ length: MAX_STOP_SEQUENCES + 1 }, () => 'ab'),
+        'stop',
+      ),
+    ).toThrow(/^stop: at most 1000/);
     expect(() => validateStopSequences(['x'.repeat(MAX_STOP_SEQUENCE_CHARACTERS + 1)], 'stop_sequences')).toThrow(/^stop_sequences: .*65536 characters/);
   });
 });

@@ -36,7 +36,11 @@ export function validateStopSequences(sequences: readonly string[], param: strin
   }
   const characters = sequences.reduce((sum, sequence) => sum + sequence.length, 0);
   if (characters > MAX_STOP_SEQUENCE_CHARACTERS) {
-    throw new ProxyError('invalid_request', `${param}: the stop sequences may hold at most ${MAX_STOP_SEQUENCE_CHARACTERS} characters in all, got ${characters}`, { param });
+    throw new ProxyError(
+      'invalid_request',
+      `${param}: the stop sequences may hold at most ${MAX_STOP_SEQUENCE_CHARACTERS} characters in all, got ${characters}`,
+      { param },
+    );
   }
 }
 
@@ -45,7 +49,15 @@ const CHARACTERS_PER_TOKEN = 4;
 
 export function createStopSequenceState(sequences: readonly string[]): StopSequenceState {
   const kept = sequences.filter((sequence) => sequence !== '');
-  return { sequences: kept, automaton: buildStopSequenceAutomaton(kept), matchState: 0, textIndex: undefined, pending: '', relayedCharacters: 0, stopped: false };
+  return {
+    sequences: kept,
+    automaton: buildStopSequenceAutomaton(kept),
+    matchState: 0,
+    textIndex: undefined,
+    pending: '',
+    relayedCharacters: 0,
+    stopped: false,
+  };
 }
 
 export function stepStopSequences(state: StopSequenceState, event: RawMessageStreamEvent): RawMessageStreamEvent[] {

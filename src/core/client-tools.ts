@@ -13,10 +13,14 @@ export function validateClientTools(tools: readonly ClientTool[], path: (index: 
   const seen = new Set<string>();
   tools.forEach((tool, index) => {
     if (!TOOL_NAME.test(tool.name)) {
-      throw new ProxyError('invalid_request', `${path(index)}.name: must match ^[a-zA-Z0-9_-]{1,120}$, got ${quoteClientValue(tool.name)}`, { param: `${path(index)}.name` });
+      throw new ProxyError('invalid_request', `${path(index)}.name: must match ^[a-zA-Z0-9_-]{1,120}$, got ${quoteClientValue(tool.name)}`, {
+        param: `${path(index)}.name`,
+      });
     }
     if (seen.has(tool.name)) {
-      throw new ProxyError('invalid_request', `${path(index)}.name: tool names must be unique, ${quoteClientValue(tool.name)} appears twice`, { param: `${path(index)}.name` });
+      throw new ProxyError('invalid_request', `${path(index)}.name: tool names must be unique, ${quoteClientValue(tool.name)} appears twice`, {
+        param: `${path(index)}.name`,
+      });
     }
     seen.add(tool.name);
     if (tool.inputSchema.type !== 'object') {
@@ -55,7 +59,8 @@ export function selectTools(
       return { tools, choiceIgnored: tools.length > 0 };
     case 'tool': {
       const chosen = tools.filter((tool) => tool.name === choice.name);
-      if (chosen.length === 0) throw new ProxyError('invalid_request', `tool_choice: no tool named ${quoteClientValue(choice.name)} in tools`, { param: 'tool_choice' });
+      if (chosen.length === 0)
+        throw new ProxyError('invalid_request', `tool_choice: no tool named ${quoteClientValue(choice.name)} in tools`, { param: 'tool_choice' });
       return { tools: hasToolTurns(messages) ? tools : chosen, choiceIgnored: true };
     }
   }

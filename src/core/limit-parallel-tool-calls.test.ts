@@ -4,7 +4,16 @@ import { createParallelToolCallState, stepParallelToolCalls } from './limit-para
 
 const start: RawMessageStreamEvent = {
   type: 'message_start',
-  message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 3 } } as never,
+  message: {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'm',
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 3 },
+  } as never,
 };
 
 const text = (index: number, value: string): RawMessageStreamEvent[] => [

@@ -3,12 +3,9 @@ import { ProxyError } from '../errors.ts';
 import { findModel, MODEL_CATALOGUE, resolveModel } from './models.ts';
 
 describe('resolveModel', () => {
-  it.each(['opus', 'sonnet', 'haiku', 'fable', 'best', 'opusplan', 'default', 'opus[1m]', 'sonnet[1m]'])(
-    'passes the CLI alias %s to the CLI',
-    (alias) => {
-      expect(resolveModel(alias)).toBe(alias);
-    },
-  );
+  it.each(['opus', 'sonnet', 'haiku', 'fable', 'best', 'opusplan', 'default', 'opus[1m]', 'sonnet[1m]'])('passes the CLI alias %s to the CLI', (alias) => {
+    expect(resolveModel(alias)).toBe(alias);
+  });
 
   it('lower-cases aliases and trims spaces', () => {
     expect(resolveModel(' Sonnet ')).toBe('sonnet');
@@ -45,9 +42,12 @@ describe('resolveModel', () => {
 });
 
 describe('resolveModel bounds (the name goes on the CLI command line)', () => {
-  it.each([`claude-${'sonnet-'.repeat(20_000)}4`, 'claude-sonnet-\u212a', 'claude-sonnet-4-6\n--help'])('rejects %#: too long, not ASCII or not one word', (requested) => {
-    expect(() => resolveModel(requested)).toThrow(ProxyError);
-  });
+  it.each([`claude-${'sonnet-'.repeat(20_000)}4`, 'claude-sonnet-\u212a', 'claude-sonnet-4-6\n--help'])(
+    'rejects %#: too long, not ASCII or not one word',
+    (requested) => {
+      expect(() => resolveModel(requested)).toThrow(ProxyError);
+    },
+  );
 
   it('quotes at most 100 characters of a rejected name', () => {
     let message = '';

@@ -29,9 +29,27 @@ describe('normalizeConversation', () => {
         { role: 'user', content: 'd' },
       ]),
     ).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'c1' }, { type: 'text', text: 'c2' }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'r' }, { type: 'text', text: 'd' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'c1' },
+          { type: 'text', text: 'c2' },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't', content: 'r' },
+          { type: 'text', text: 'd' },
+        ],
+      },
     ]);
   });
 
@@ -54,9 +72,15 @@ describe('normalizeConversation', () => {
   });
 
   it('does not change the messages it was given', () => {
-    const messages: ConversationMessage[] = [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }];
+    const messages: ConversationMessage[] = [
+      { role: 'user', content: 'a' },
+      { role: 'user', content: 'b' },
+    ];
     normalizeConversation(messages);
-    expect(messages).toEqual([{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }]);
+    expect(messages).toEqual([
+      { role: 'user', content: 'a' },
+      { role: 'user', content: 'b' },
+    ]);
   });
 
   it('rejects an empty conversation', () => {
@@ -64,13 +88,20 @@ describe('normalizeConversation', () => {
   });
 
   it.each([[''], [[]]] as const)('rejects a message with empty content %j, naming it', (content) => {
-    const error = failure([{ role: 'user', content: 'a' }, { role: 'assistant', content: content as never }, { role: 'user', content: 'b' }]);
+    const error = failure([
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: content as never },
+      { role: 'user', content: 'b' },
+    ]);
     expect(error).toMatchObject({ status: 400, param: 'messages.1.content' });
     expect(error.message).toContain('non-empty content');
   });
 
   it('rejects a conversation ending with an assistant message (prefill), saying why', () => {
-    const error = failure([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'Sure,' }]);
+    const error = failure([
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'Sure,' },
+    ]);
     expect(error).toMatchObject({ status: 400, param: 'messages' });
     expect(error.message).toContain('end with a user message');
   });

@@ -20,7 +20,10 @@ describe('validateMedia', () => {
   it('accepts real PNG, JPEG and PDF data, URL sources, and images inside tool results', () => {
     expect(() =>
       validateMedia([
-        { role: 'user', content: [image('image/png', PNG), image('image/jpeg', JPEG), { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] },
+        {
+          role: 'user',
+          content: [image('image/png', PNG), image('image/jpeg', JPEG), { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }],
+        },
         { role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF } }] },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [image('image/png', PNG)] }] },
       ]),

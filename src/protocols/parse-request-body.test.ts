@@ -39,7 +39,16 @@ describe('parseRequestBody with messagesRequestSchema', () => {
     [{ ...VALID, max_tokens: 0 }, 'max_tokens'],
     [{ ...VALID, messages: 'hi' }, 'messages'],
     [{ ...VALID, messages: [{ role: 'robot', content: 'hi' }] }, 'messages.0.role'],
-    [{ ...VALID, messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 7 }] }, 'messages.1.content'],
+    [
+      {
+        ...VALID,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 7 },
+        ],
+      },
+      'messages.1.content',
+    ],
     // A union (string or blocks): the problem inside the option that came closest.
     [{ ...VALID, system: [{ type: 'text' }] }, 'system.0.text'],
     [{ ...VALID, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [null] }] }] }, 'messages.0.content.0.content.0'],

@@ -50,6 +50,12 @@ export function answerUnmetExpectation(request: IncomingMessage, response: Serve
   const requestId = `req_${randomBytes(12).toString('base64url')}`;
   const protocol = errorShapeOfPath(request.url ?? '/', request.headers['anthropic-version'] != null);
   const body = JSON.stringify(errorBody(protocol, new ProxyError('invalid_request', 'only "Expect: 100-continue" is supported', { status: 417 }), requestId));
-  response.writeHead(417, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'request-id': requestId, 'x-request-id': requestId, connection: 'close' });
+  response.writeHead(417, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'request-id': requestId,
+    'x-request-id': requestId,
+    connection: 'close',
+  });
   response.end(body);
 }

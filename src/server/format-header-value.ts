@@ -16,7 +16,11 @@ export function encodeHeaderText(text: string): string {
     const code = character.codePointAt(0)!;
     if (code >= 0x20 && code <= 0x7e && character !== '%') encoded += character;
     // A lone surrogate (iteration yields it alone) has no UTF-8 form: it becomes U+FFFD.
-    else encoded += encodeURIComponent(code >= 0xd800 && code <= 0xdfff ? '\ufffd' : character).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    else
+      encoded += encodeURIComponent(code >= 0xd800 && code <= 0xdfff ? '\ufffd' : character).replace(
+        /[!'()*]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
   }
   return encoded;
 }

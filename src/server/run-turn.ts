@@ -19,7 +19,13 @@ export interface RunningTurn {
   started: () => boolean;
 }
 
-export function runTurn(request: FastifyRequest, reply: FastifyReply, dependencies: AppDependencies, turn: TurnRequest, ignored: readonly string[]): RunningTurn {
+export function runTurn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  dependencies: AppDependencies,
+  turn: TurnRequest,
+  ignored: readonly string[],
+): RunningTurn {
   if (ignored.length > 0) void reply.header('x-proxy-ignored', formatIgnoredHeader(ignored));
   let started = false;
   // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.

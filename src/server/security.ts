@@ -23,7 +23,10 @@ export function createSecurityHook(config: Pick<Config, 'apiKeys' | 'requireAuth
   return async function security(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
     if (keyDigests.length === 0 && !isLoopbackHostHeader(request.headers.host)) {
-      throw new ProxyError('permission', `Host "${request.headers.host ?? ''}" is not allowed: without PROXY_API_KEYS the proxy only answers localhost, 127.0.0.1 and [::1]`);
+      throw new ProxyError(
+        'permission',
+        `Host "${request.headers.host ?? ''}" is not allowed: without PROXY_API_KEYS the proxy only answers localhost, 127.0.0.1 and [::1]`,
+      );
     }
     const path = request.url.split('?')[0] ?? '';
     if (OPEN_PATHS.has(path) || keyDigests.length === 0) return;

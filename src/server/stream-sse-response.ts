@@ -29,9 +29,12 @@ export async function streamSseResponse(
   };
   // Keep-alives also open the stream: a client waiting on a slow first token sees bytes, not silence. Not while the
   // request waits in the queue: a queue timeout must still be able to answer with a real 429 and retry-after.
-  const timer = setInterval(() => {
-    if (options.started() && sse.idleFor() >= options.keepAliveMs) sse.write(protocol.keepAlive).catch((error: unknown) => abandon(error, 'keep-alive'));
-  }, Math.max(10, Math.floor(options.keepAliveMs / 2)));
+  const timer = setInterval(
+    () => {
+      if (options.started() && sse.idleFor() >= options.keepAliveMs) sse.write(protocol.keepAlive).catch((error: unknown) => abandon(error, 'keep-alive'));
+    },
+    Math.max(10, Math.floor(options.keepAliveMs / 2)),
+  );
   try {
     for await (const batch of frames) {
       for (const frame of batch) await sse.write(frame);

@@ -40,7 +40,13 @@ async function keptAfter<T>(turn: () => Promise<T>, before: readonly number[]): 
 describe('conversation affinity', () => {
   it('continues on the process that holds the conversation, and the model sees what a fresh process would send', async () => {
     await settled();
-    proxy.upstream.when('marker-aff-one', { kind: 'message', content: [{ type: 'thinking', thinking: 'Short answer.', signature: 'sig-1' }, { type: 'text', text: 'First answer.' }] });
+    proxy.upstream.when('marker-aff-one', {
+      kind: 'message',
+      content: [
+        { type: 'thinking', thinking: 'Short answer.', signature: 'sig-1' },
+        { type: 'text', text: 'First answer.' },
+      ],
+    });
     proxy.upstream.when('marker-aff-two', textReply('Second answer.'));
     const base = { model: 'sonnet', max_tokens: 2000, system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } } as const;
     const history: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-aff-one hello' }];
@@ -65,7 +71,10 @@ describe('conversation affinity', () => {
     expect(thirdReport!.processKind).not.toBe('kept');
     const [continued, fresh] = proxy.upstream.modelRequests('marker-aff-two');
     expect(continued!.body.messages).toHaveLength(3);
-    expect(continued!.body.messages[1].content).toMatchObject([{ type: 'thinking', signature: 'sig-1' }, { type: 'text', text: 'First answer.' }]);
+    expect(continued!.body.messages[1].content).toMatchObject([
+      { type: 'thinking', signature: 'sig-1' },
+      { type: 'text', text: 'First answer.' },
+    ]);
     expect(modelInput(continued!)).toEqual(modelInput(fresh!));
   });
 
@@ -115,7 +124,11 @@ describe('conversation affinity', () => {
   it('keeps no process after a turn that ends in a tool call', async () => {
     await settled();
     const before = proxy.runner.keptPids();
-    proxy.upstream.when('marker-aff-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_aff', name: 'mcp__t__lookup', input: { q: 'x' } }], stopReason: 'tool_use' });
+    proxy.upstream.when('marker-aff-tool', {
+      kind: 'message',
+      content: [{ type: 'tool_use', id: 'toolu_aff', name: 'mcp__t__lookup', input: { q: 'x' } }],
+      stopReason: 'tool_use',
+    });
     const message = await anthropic.messages.create({
       model: 'sonnet',
       max_tokens: 100,

@@ -47,7 +47,12 @@ function weatherAgent(ran: string[]) {
       return `agents-weather-${city}: sunny, 21C`;
     },
   });
-  return new Agent({ name: 'Weather agent', instructions: 'You answer weather questions with the get_weather tool.', model: 'claude-sonnet-4-6', tools: [getWeather] });
+  return new Agent({
+    name: 'Weather agent',
+    instructions: 'You answer weather questions with the get_weather tool.',
+    model: 'claude-sonnet-4-6',
+    tools: [getWeather],
+  });
 }
 
 /** What the SDK sent to POST /v1/responses for a run whose user input contains `marker`. */
@@ -63,14 +68,20 @@ function expectToolTurns(resultMarker: string, city: string) {
   const toolUse = messages.at(-2)!.content.find((block) => block.type === 'tool_use');
   expect(messages.at(-2)!.role).toBe('assistant');
   expect(toolUse).toMatchObject({ name: 'mcp__t__get_weather', input: { city } });
-  expect(messages.at(-1)).toMatchObject({ role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse!.id, content: `agents-weather-${city}: sunny, 21C` }] });
+  expect(messages.at(-1)).toMatchObject({
+    role: 'user',
+    content: [{ type: 'tool_result', tool_use_id: toolUse!.id, content: `agents-weather-${city}: sunny, 21C` }],
+  });
 }
 
 describe('OpenAI Agents SDK through the proxy', () => {
   it('runs an agent with a function tool: the model calls it, the SDK runs it and the model answers from its result', async () => {
     proxy.upstream.when('marker-agents-run', {
       kind: 'message',
-      content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'toolu_agents1', name: 'mcp__t__get_weather', input: { city: 'Paris' } }],
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: 'toolu_agents1', name: 'mcp__t__get_weather', input: { city: 'Paris' } },
+      ],
     });
     proxy.upstream.when('agents-weather-Paris', textReply('Paris is sunny, 21C.'));
     const ran: string[] = [];
@@ -96,7 +107,13 @@ describe('OpenAI Agents SDK through the proxy', () => {
     const first = proxy.upstream.modelRequests('marker-agents-run');
     expect(first).toHaveLength(1);
     expect(first[0]!.body.system.map((block: { text: string }) => block.text)).toContain('You answer weather questions with the get_weather tool.');
-    expect(first[0]!.body.tools).toMatchObject([{ name: 'mcp__t__get_weather', description: 'Current weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }]);
+    expect(first[0]!.body.tools).toMatchObject([
+      {
+        name: 'mcp__t__get_weather',
+        description: 'Current weather for a city',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
+    ]);
     expectToolTurns('agents-weather-Paris', 'Paris');
     expect(proxy.upstream.modelRequests('agents-weather-Paris')[0]!.body.messages.at(-2).content).toMatchObject([
       { type: 'text', text: 'Let me check.' },
@@ -105,7 +122,10 @@ describe('OpenAI Agents SDK through the proxy', () => {
   });
 
   it('runs the same agent streaming: text deltas through toTextStream(), the same tool round trip and final output', async () => {
-    proxy.upstream.when('marker-agents-stream', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_agents2', name: 'mcp__t__get_weather', input: { city: 'Rome' } }] });
+    proxy.upstream.when('marker-agents-stream', {
+      kind: 'message',
+      content: [{ type: 'tool_use', id: 'toolu_agents2', name: 'mcp__t__get_weather', input: { city: 'Rome' } }],
+    });
     proxy.upstream.when('agents-weather-Rome', textReply('Rome is sunny, 21C.', { chunks: ['Rome is', ' sunny,', ' 21C.'] }));
     const ran: string[] = [];
     const result = await run(weatherAgent(ran), 'marker-agents-stream What is the weather in Rome?', { stream: true });

@@ -127,7 +127,6 @@ describe('claude-proxy binary', () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
-
 });
 
 /** A CLI that adds to what the model sees: the tested CLI behind a script that appends to the system prompt. */
@@ -161,12 +160,16 @@ describe('claude-proxy doctor and the fidelity self-check', () => {
   });
 
   it('runs the same check at start-up and shows its result in /health', async () => {
-    for (const [claudePath, expected] of [[bundledClaudePath(), 'ok'], [injectingWrapper(), 'drift']] as const) {
+    for (const [claudePath, expected] of [
+      [bundledClaudePath(), 'ok'],
+      [injectingWrapper(), 'drift'],
+    ] as const) {
       const port = await freePort();
       const run = runBin([String(port)], { CLAUDE_PATH: claudePath });
       try {
         await expect.poll(() => run.output(), { timeout: 20_000 }).toContain('listening on');
-        const fidelity = async () => ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { cli: { fidelity: string; fidelity_differences?: string[] } }).cli;
+        const fidelity = async () =>
+          ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { cli: { fidelity: string; fidelity_differences?: string[] } }).cli;
         await expect.poll(async () => (await fidelity()).fidelity, { timeout: 30_000 }).toBe(expected);
         if (expected === 'drift') expect((await fidelity()).fidelity_differences?.join('\n')).toContain('INJECTED BY A WRAPPER');
       } finally {

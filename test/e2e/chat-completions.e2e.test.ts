@@ -91,7 +91,9 @@ describe('POST /v1/chat/completions', () => {
       const firstData = frames.findIndex((frame) => frame.data != null);
       expect(frames.slice(0, firstData).some((frame) => frame.comment === 'keep-alive')).toBe(true);
       const sdk = new OpenAI({ baseURL: `${slow.url}/v1`, apiKey: 'x', maxRetries: 0 });
-      const completion = await sdk.chat.completions.stream({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-slow again' }] }).finalChatCompletion();
+      const completion = await sdk.chat.completions
+        .stream({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-slow again' }] })
+        .finalChatCompletion();
       expect(completion.choices[0]!.message.content).toBe('late');
     } finally {
       await slow.close();
@@ -120,7 +122,13 @@ describe('POST /v1/chat/completions', () => {
       messages: [
         { role: 'user', content: 'first' },
         { role: 'assistant', content: 'reply' },
-        { role: 'user', content: [{ type: 'text', text: 'marker-chat-image what is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'marker-chat-image what is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } },
+          ],
+        },
       ],
     });
     const [request] = proxy.upstream.modelRequests('marker-chat-image');
@@ -139,9 +147,16 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('streams a tool call per the chunk rules and reports finish_reason tool_calls', async () => {
-    proxy.upstream.when('marker-chat-tool', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_weather', name: 'mcp__t__get_weather', input: { city: 'Paris' } }] });
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-    const completion = await client.chat.completions.stream({ model: 'sonnet', tools, messages: [{ role: 'user', content: 'marker-chat-tool' }] }).finalChatCompletion();
+    proxy.upstream.when('marker-chat-tool', {
+      kind: 'message',
+      content: [{ type: 'tool_use', id: 'toolu_weather', name: 'mcp__t__get_weather', input: { city: 'Paris' } }],
+    });
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+    ];
+    const completion = await client.chat.completions
+      .stream({ model: 'sonnet', tools, messages: [{ role: 'user', content: 'marker-chat-tool' }] })
+      .finalChatCompletion();
     expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
     expect(completion.choices[0]!.message.tool_calls).toEqual([
       { id: 'toolu_weather', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
@@ -149,7 +164,13 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('streams thinking as reasoning_content when reasoning_effort is set', async () => {
-    proxy.upstream.when('marker-chat-reasoning', { kind: 'message', content: [{ type: 'thinking', thinking: 'pondering', signature: 's' }, { type: 'text', text: 'answer' }] });
+    proxy.upstream.when('marker-chat-reasoning', {
+      kind: 'message',
+      content: [
+        { type: 'thinking', thinking: 'pondering', signature: 's' },
+        { type: 'text', text: 'answer' },
+      ],
+    });
     const frames = await rawStream({ reasoning_effort: 'low', messages: [{ role: 'user', content: 'marker-chat-reasoning' }] });
     const deltas = frames.slice(0, -1).map((frame) => (JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk).choices[0]?.delta as Record<string, unknown>);
     expect(deltas.map((delta) => delta.reasoning_content).filter((text) => text != null)).toEqual(['pondering']);
@@ -180,10 +201,11 @@ describe('POST /v1/chat/completions', () => {
 });
 
 describe('Chat Completions errors', () => {
-
   it('maps an upstream 429 to a RateLimitError', async () => {
     proxy.upstream.when('marker-chat-429', errorReply(429, 'rate_limit_error', 'too many'));
-    const error = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-429' }] }).catch((caught: unknown) => caught);
+    const error = await client.chat.completions
+      .create({ model: 'sonnet', messages: [{ role: 'user', content: 'marker-chat-429' }] })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
   });

@@ -164,7 +164,10 @@ describe('Codex CLI through the proxy', () => {
     const command = "printf 'codex-%s-ok' tool";
     proxy.upstream.when('marker-codex-tool', {
       kind: 'message',
-      content: [{ type: 'text', text: 'Let me run it.' }, { type: 'tool_use', id: 'toolu_codex1', name: 'mcp__t__exec_command', input: { cmd: command } }],
+      content: [
+        { type: 'text', text: 'Let me run it.' },
+        { type: 'tool_use', id: 'toolu_codex1', name: 'mcp__t__exec_command', input: { cmd: command } },
+      ],
     });
     proxy.upstream.when('codex-tool-ok', textReply('The command printed codex-tool-ok.'));
     const run = await runCodex('marker-codex-tool Run the check command.');
@@ -176,14 +179,24 @@ describe('Codex CLI through the proxy', () => {
     expect(sent).toHaveLength(2);
     expect(sent.map((exchange) => exchange.status)).toEqual([200, 200]);
     const followUpInput = sent[1]!.requestBody.input as Array<Record<string, unknown>>;
-    expect(followUpInput.filter((item) => item.type === 'function_call')).toMatchObject([{ call_id: 'toolu_codex1', name: 'exec_command', arguments: JSON.stringify({ cmd: command }) }]);
-    expect(followUpInput.filter((item) => item.type === 'function_call_output')).toMatchObject([{ call_id: 'toolu_codex1', output: expect.stringContaining('codex-tool-ok') }]);
+    expect(followUpInput.filter((item) => item.type === 'function_call')).toMatchObject([
+      { call_id: 'toolu_codex1', name: 'exec_command', arguments: JSON.stringify({ cmd: command }) },
+    ]);
+    expect(followUpInput.filter((item) => item.type === 'function_call_output')).toMatchObject([
+      { call_id: 'toolu_codex1', output: expect.stringContaining('codex-tool-ok') },
+    ]);
 
     expect(proxy.upstream.modelRequests('marker-codex-tool')).toHaveLength(1);
     const followUps = proxy.upstream.modelRequests('codex-tool-ok');
     expect(followUps).toHaveLength(1);
     const messages = followUps[0]!.body.messages as Array<{ role: string; content: Array<Record<string, any>> }>;
-    expect(messages.at(-2)).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'Let me run it.' }, { type: 'tool_use', id: 'toolu_codex1', name: 'mcp__t__exec_command', input: { cmd: command } }] });
+    expect(messages.at(-2)).toMatchObject({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Let me run it.' },
+        { type: 'tool_use', id: 'toolu_codex1', name: 'mcp__t__exec_command', input: { cmd: command } },
+      ],
+    });
     expect(messages.at(-1)!.role).toBe('user');
     const results = messages.at(-1)!.content.filter((block) => block.type === 'tool_result');
     expect(results).toHaveLength(1);

@@ -27,7 +27,10 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 
 /** The client's messages in block form (what the upstream must see). */
 function asBlocks(messages: Anthropic.MessageParam[]): any[] {
-  return messages.map((message) => ({ role: message.role, content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content }));
+  return messages.map((message) => ({
+    role: message.role,
+    content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content,
+  }));
 }
 
 describe('the upstream sees the client conversation', () => {
@@ -91,8 +94,20 @@ describe('the upstream sees the client conversation', () => {
     });
     const [request] = proxy.upstream.modelRequests('marker-merge');
     expect(withoutCliAdditions(request!.body.messages)).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'first part' }, { type: 'text', text: 'second part' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'a1' }, { type: 'text', text: 'a2' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'first part' },
+          { type: 'text', text: 'second part' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'a1' },
+          { type: 'text', text: 'a2' },
+        ],
+      },
       { role: 'user', content: [{ type: 'text', text: 'marker-merge' }] },
     ]);
   });
@@ -111,7 +126,11 @@ describe('the upstream sees the client conversation', () => {
 
   it('rejects an image whose data is not what it claims with a 400, as the API does', async () => {
     const error = await anthropic.messages
-      .create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: PNG } }] }] })
+      .create({
+        model: 'sonnet',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: PNG } }] }],
+      })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain('messages.0.content.0.source');
@@ -122,7 +141,13 @@ describe('the upstream sees the client conversation', () => {
     for (let turn = 0; turn < 10; turn += 1) {
       messages.push({
         role: 'user',
-        content: turn % 3 === 0 ? [{ type: 'text', text: `question ${turn}` }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] : `question ${turn}`,
+        content:
+          turn % 3 === 0
+            ? [
+                { type: 'text', text: `question ${turn}` },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+              ]
+            : `question ${turn}`,
       });
       messages.push({ role: 'assistant', content: [{ type: 'text', text: `answer ${turn}` }] });
     }
@@ -147,12 +172,23 @@ describe('the upstream sees the client conversation', () => {
     expect(withoutCliAdditions(request!.body.messages)).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
       { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Lima' } }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'sunny' }, { type: 'text', text: 'marker-openai-tools thanks' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'call_1', content: 'sunny' },
+          { type: 'text', text: 'marker-openai-tools thanks' },
+        ],
+      },
     ]);
   });
 
   it("never passes the client's metadata.user_id or user upstream", async () => {
-    await anthropic.messages.create({ model: 'sonnet', max_tokens: 10, metadata: { user_id: 'client-user-5b1e' }, messages: [{ role: 'user', content: 'marker-user-id' }] });
+    await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 10,
+      metadata: { user_id: 'client-user-5b1e' },
+      messages: [{ role: 'user', content: 'marker-user-id' }],
+    });
     await openai.chat.completions.create({ model: 'sonnet', user: 'openai-user-77aa', messages: [{ role: 'user', content: 'marker-user-field' }] });
     for (const marker of ['marker-user-id', 'marker-user-field']) {
       const [request] = proxy.upstream.modelRequests(marker);
@@ -162,11 +198,17 @@ describe('the upstream sees the client conversation', () => {
 });
 
 describe('stop sequences', () => {
-  const longReply = () => textReply('x', { chunks: ['The answer is ', '42', '.', ' END', ' and then more', ...Array.from({ length: 40 }, () => ' more')], eventGapMs: 30 });
+  const longReply = () =>
+    textReply('x', { chunks: ['The answer is ', '42', '.', ' END', ' and then more', ...Array.from({ length: 40 }, () => ' more')], eventGapMs: 30 });
 
   it('cuts the text at the first stop sequence, reports it, and stops the CLI at once (Anthropic)', async () => {
     proxy.upstream.when('marker-stop-anthropic', longReply());
-    const stream = anthropic.messages.stream({ model: 'sonnet', max_tokens: 100, stop_sequences: ['END', 'never'], messages: [{ role: 'user', content: 'marker-stop-anthropic' }] });
+    const stream = anthropic.messages.stream({
+      model: 'sonnet',
+      max_tokens: 100,
+      stop_sequences: ['END', 'never'],
+      messages: [{ role: 'user', content: 'marker-stop-anthropic' }],
+    });
     const message = await stream.finalMessage();
     expect(message.content).toEqual([{ type: 'text', text: 'The answer is 42. ' }]);
     expect(message.stop_reason).toBe('stop_sequence');
@@ -184,7 +226,10 @@ describe('stop sequences', () => {
 
 describe('structured output', () => {
   const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
-  const structuredReply = { kind: 'message' as const, content: [{ type: 'tool_use' as const, id: 'toolu_so', name: 'StructuredOutput', input: { name: 'Bob', age: 7 } }] };
+  const structuredReply = {
+    kind: 'message' as const,
+    content: [{ type: 'tool_use' as const, id: 'toolu_so', name: 'StructuredOutput', input: { name: 'Bob', age: 7 } }],
+  };
 
   it('answers output_config.format with the JSON as text content, from one upstream call (Anthropic)', async () => {
     proxy.upstream.when('marker-structured-anthropic', structuredReply);
@@ -239,7 +284,12 @@ describe('thinking and effort settings reach upstream as asked', () => {
   it('sends no thinking field when the client did not ask for thinking, as the client sent it (newer models ignore --thinking disabled)', async () => {
     await anthropic.messages.create({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-thinking-none' }] });
     await openai.chat.completions.create({ model: 'haiku', messages: [{ role: 'user', content: 'marker-thinking-none-openai' }] });
-    await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'marker-thinking-off' }] });
+    await anthropic.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      thinking: { type: 'disabled' },
+      messages: [{ role: 'user', content: 'marker-thinking-off' }],
+    });
     expect(upstreamSettings('marker-thinking-none').thinking).toBeUndefined();
     expect(upstreamSettings('marker-thinking-none-openai').thinking).toBeUndefined();
     expect(upstreamSettings('marker-thinking-off').thinking).toBeUndefined();
@@ -271,14 +321,26 @@ describe('image sizes (a CLI limit, documented in docs/limits.md)', () => {
   it('passes an image up to 500 KB through byte for byte, and the CLI re-encodes a larger one as JPEG', async () => {
     const small = noisePng(360, 360); // ~390 KB raw
     const large = noisePng(700, 500); // ~1 MB raw
-    for (const [marker, data] of [['marker-image-small', small], ['marker-image-large', large]] as const) {
+    for (const [marker, data] of [
+      ['marker-image-small', small],
+      ['marker-image-large', large],
+    ] as const) {
       await anthropic.messages.create({
         model: 'sonnet',
         max_tokens: 10,
-        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data } }, { type: 'text', text: marker }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data } },
+              { type: 'text', text: marker },
+            ],
+          },
+        ],
       });
     }
-    const image = (marker: string) => proxy.upstream.modelRequests(marker)[0]!.body.messages[0].content.find((block: { type: string }) => block.type === 'image').source;
+    const image = (marker: string) =>
+      proxy.upstream.modelRequests(marker)[0]!.body.messages[0].content.find((block: { type: string }) => block.type === 'image').source;
     expect(image('marker-image-small')).toEqual({ type: 'base64', media_type: 'image/png', data: small });
     expect(image('marker-image-large').media_type).toBe('image/jpeg');
     expect(Buffer.from(image('marker-image-large').data, 'base64').length).toBeLessThanOrEqual(512_000);
@@ -302,7 +364,12 @@ function noisePng(width: number, height: number): string {
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
   header[9] = 2; // RGB
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]).toString('base64');
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]).toString('base64');
 }
 
 function crc32(bytes: Buffer): number {

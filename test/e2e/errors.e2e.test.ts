@@ -47,7 +47,9 @@ describe('upstream errors relayed by the CLI', () => {
 
   it('maps an upstream error on a streaming request to an HTTP error status, before any event', async () => {
     proxy.upstream.when('marker-stream-429', errorReply(429, 'rate_limit_error', 'slow down'));
-    const error = await failure(client.messages.stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-429' }] }).finalMessage());
+    const error = await failure(
+      client.messages.stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-429' }] }).finalMessage(),
+    );
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
   });
 

@@ -40,7 +40,8 @@ describe('fuzz through the real CLI', () => {
             const text = await response.text();
             statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
             const problems = checkFuzzAnswer({ status: response.status, headers: response.headers, text }, protocolOfPath(fuzzCase.path));
-            if (problems.length > 0) failures.push(`case ${index} ${fuzzCase.path} [${fuzzCase.changes.join('; ')}]: ${problems.join('; ')} ${text.slice(0, 300)}`);
+            if (problems.length > 0)
+              failures.push(`case ${index} ${fuzzCase.path} [${fuzzCase.changes.join('; ')}]: ${problems.join('; ')} ${text.slice(0, 300)}`);
           } catch (error) {
             // Over the body limit the server answers 413 without reading the rest, and closes: the client may see
             // the reset before the answer.
@@ -50,7 +51,9 @@ describe('fuzz through the real CLI', () => {
         }
       }),
     );
-    console.log(`fuzz (real CLI): seed ${SEED}, ${CASES} cases in ${Math.round(performance.now() - started)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `fuzz (real CLI): seed ${SEED}, ${CASES} cases in ${Math.round(performance.now() - started)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect(failures).toEqual([]);
     await expect.poll(() => busyCliProcesses(proxy), { timeout: 10_000 }).toEqual([]);
     expect((await fetch(`${proxy.url}/health`)).status).toBe(200);

@@ -26,16 +26,30 @@ describe('idle watchdog', () => {
     // After message_start and the thinking block's start: 2.5 s with only pings, as a real long think.
     proxy.upstream.when('marker-quiet-think', {
       kind: 'message',
-      content: [{ type: 'thinking', thinking: 'long thought', signature: 'sig' }, { type: 'text', text: 'done thinking' }],
+      content: [
+        { type: 'thinking', thinking: 'long thought', signature: 'sig' },
+        { type: 'text', text: 'done thinking' },
+      ],
       pause: { afterEvents: 2, ms: 2500, pingEveryMs: 500 },
     });
-    const message = await anthropic.messages.stream({ model: 'sonnet', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'marker-quiet-think' }] }).finalMessage();
+    const message = await anthropic.messages
+      .stream({
+        model: 'sonnet',
+        max_tokens: 2000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'marker-quiet-think' }],
+      })
+      .finalMessage();
     expect(message.content.map((block) => block.type)).toEqual(['thinking', 'text']);
     expect(message.stop_reason).toBe('end_turn');
   });
 
   it('still ends a stream that stalls while writing text after STREAM_IDLE_TIMEOUT_MS', async () => {
-    proxy.upstream.when('marker-text-stall', { kind: 'message', content: [{ type: 'text', text: 'cut off', chunks: ['cut', ' off'] }], pause: { afterEvents: 3, ms: 6000 } });
+    proxy.upstream.when('marker-text-stall', {
+      kind: 'message',
+      content: [{ type: 'text', text: 'cut off', chunks: ['cut', ' off'] }],
+      pause: { afterEvents: 3, ms: 6000 },
+    });
     const stream = anthropic.messages.stream({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'marker-text-stall' }] });
     const error = await stream.finalMessage().then(
       () => undefined,

@@ -22,7 +22,11 @@ const IDENTITY_LINE = "You are a Claude agent, built on Anthropic's Claude Agent
 describe('POST /v1/messages', () => {
   it('returns the full Message for a non-streaming request', async () => {
     proxy.upstream.when('marker-create', textReply('Paris is the capital.', { usage: { input_tokens: 21, output_tokens: 7, cache_read_input_tokens: 3 } }));
-    const message = await client.messages.create({ model: 'sonnet', max_tokens: 200, messages: [{ role: 'user', content: 'marker-create: capital of France?' }] });
+    const message = await client.messages.create({
+      model: 'sonnet',
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'marker-create: capital of France?' }],
+    });
     expect(message).toMatchObject({
       type: 'message',
       role: 'assistant',
@@ -97,7 +101,10 @@ describe('POST /v1/messages', () => {
     await client.messages.create({
       model: 'sonnet',
       max_tokens: 100,
-      system: [{ type: 'text', text: 'You are a terse pirate.' }, { type: 'text', text: 'Never use emoji.' }],
+      system: [
+        { type: 'text', text: 'You are a terse pirate.' },
+        { type: 'text', text: 'Never use emoji.' },
+      ],
       messages: [{ role: 'user', content: 'marker-system hello' }],
     });
     const [request] = proxy.upstream.modelRequests('marker-system');
@@ -133,7 +140,11 @@ describe('POST /v1/messages', () => {
   });
 
   it('passes full model ids through and strips provider prefixes', async () => {
-    const message = await client.messages.create({ model: 'anthropic/claude-opus-4-1-20250805', max_tokens: 10, messages: [{ role: 'user', content: 'marker-model' }] });
+    const message = await client.messages.create({
+      model: 'anthropic/claude-opus-4-1-20250805',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'marker-model' }],
+    });
     const [request] = proxy.upstream.modelRequests('marker-model');
     expect(request!.body.model).toBe('claude-opus-4-1-20250805');
     expect(message.model).toBe('claude-opus-4-1-20250805');
@@ -172,7 +183,12 @@ describe('POST /v1/messages', () => {
       ],
     });
     const message = await client.messages
-      .stream({ model: 'sonnet', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'marker-thinking' }] })
+      .stream({
+        model: 'sonnet',
+        max_tokens: 2000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'marker-thinking' }],
+      })
       .finalMessage();
     expect(message.content).toEqual([
       { type: 'thinking', thinking: 'Let me think.', signature: 'sig-abc' },

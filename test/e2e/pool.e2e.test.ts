@@ -56,15 +56,21 @@ describe('concurrency limit', () => {
       await new Promise<void>((resolve) => holding.once('text', () => resolve()));
       const health = (await (await fetch(`${proxy.url}/health`)).json()) as { pool: Record<string, number> };
       expect(health.pool).toMatchObject({ in_use: 1, max_concurrent: 1 });
-      const error = await client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-queued' }] }).catch((caught: unknown) => caught);
+      const error = await client.messages
+        .create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-queued' }] })
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(Anthropic.RateLimitError);
       expect((error as InstanceType<typeof Anthropic.APIError>).headers?.get('retry-after')).toBe('1');
-      expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: 'rate_limit_error', message: expect.stringContaining('MAX_CONCURRENT') } });
+      expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+        error: { type: 'rate_limit_error', message: expect.stringContaining('MAX_CONCURRENT') },
+      });
       expect(proxy.upstream.modelRequests('marker-queued')).toHaveLength(0);
       holding.abort();
       await held;
       // With the slot free again, the next request is served.
-      await expect(client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-after' }] })).resolves.toMatchObject({ type: 'message' });
+      await expect(client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-after' }] })).resolves.toMatchObject({
+        type: 'message',
+      });
     } finally {
       await proxy.close();
     }
@@ -78,7 +84,10 @@ describe('concurrency limit', () => {
       const holding = client.messages.stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-hold' }] });
       const held = holding.finalMessage().catch((error: unknown) => error);
       await new Promise<void>((resolve) => holding.once('text', () => resolve()));
-      const error = await client.messages.stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-queued' }] }).finalMessage().catch((caught: unknown) => caught);
+      const error = await client.messages
+        .stream({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-stream-queued' }] })
+        .finalMessage()
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(Anthropic.RateLimitError);
       expect((error as InstanceType<typeof Anthropic.APIError>).headers?.get('retry-after')).toBe('1');
       holding.abort();

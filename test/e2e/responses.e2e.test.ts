@@ -19,7 +19,13 @@ afterAll(async () => proxy.close());
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const weatherSchema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
-const weatherTool: OpenAI.Responses.FunctionTool = { type: 'function', name: 'get_weather', description: 'Current weather for a city', parameters: weatherSchema, strict: true };
+const weatherTool: OpenAI.Responses.FunctionTool = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  parameters: weatherSchema,
+  strict: true,
+};
 
 function upstreamRequest(marker: string) {
   const requests = proxy.upstream.modelRequests(marker);
@@ -52,7 +58,13 @@ describe('POST /v1/responses', () => {
       input: [
         { role: 'developer', content: 'Answer in French.' },
         { role: 'user', content: 'first question' },
-        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'first answer', annotations: [] }], id: 'msg_earlier', status: 'completed' },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'first answer', annotations: [] }],
+          id: 'msg_earlier',
+          status: 'completed',
+        },
         { type: 'reasoning', id: 'rs_earlier', summary: [{ type: 'summary_text', text: 'an earlier thought' }] },
         { role: 'user', content: [{ type: 'input_text', text: 'marker-resp-history second question' }] },
       ],
@@ -88,7 +100,9 @@ describe('POST /v1/responses', () => {
     expect(raw.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const frames = await readSseFrames(raw);
     expect(frames.every((frame) => frame.data !== '[DONE]')).toBe(true);
-    const events = frames.filter((frame) => frame.data != null).map((frame) => ({ event: frame.event, data: JSON.parse(frame.data!) as OpenAI.Responses.ResponseStreamEvent }));
+    const events = frames
+      .filter((frame) => frame.data != null)
+      .map((frame) => ({ event: frame.event, data: JSON.parse(frame.data!) as OpenAI.Responses.ResponseStreamEvent }));
     for (const { event, data } of events) expect(event).toBe(data.type);
     expect(events.map(({ data }) => data.sequence_number)).toEqual(events.map((_, index) => index));
     expect(events.map(({ data }) => data.type)).toEqual([
@@ -105,7 +119,11 @@ describe('POST /v1/responses', () => {
       'response.completed',
     ]);
     const completed = events.at(-1)!.data as OpenAI.Responses.ResponseCompletedEvent;
-    expect(completed.response).toMatchObject({ id: (events[0]!.data as OpenAI.Responses.ResponseCreatedEvent).response.id, status: 'completed', usage: { input_tokens: 12, output_tokens: 5, total_tokens: 17 } });
+    expect(completed.response).toMatchObject({
+      id: (events[0]!.data as OpenAI.Responses.ResponseCreatedEvent).response.id,
+      status: 'completed',
+      usage: { input_tokens: 12, output_tokens: 5, total_tokens: 17 },
+    });
   });
 
   it('reports a max_output_tokens stop as status incomplete, and sends the limit upstream', async () => {
@@ -118,7 +136,15 @@ describe('POST /v1/responses', () => {
   it('sends an input_image data URL upstream as an image block', async () => {
     await client.responses.create({
       model: 'sonnet',
-      input: [{ role: 'user', content: [{ type: 'input_text', text: 'marker-resp-image what is this?' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG}`, detail: 'auto' }] }],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'marker-resp-image what is this?' },
+            { type: 'input_image', image_url: `data:image/png;base64,${PNG}`, detail: 'auto' },
+          ],
+        },
+      ],
     });
     expect(withoutCliAdditions(upstreamRequest('marker-resp-image').messages)).toEqual([
       {
@@ -132,7 +158,13 @@ describe('POST /v1/responses', () => {
   });
 
   it('maps reasoning.effort to thinking upstream and returns the thinking as the reasoning summary', async () => {
-    proxy.upstream.when('marker-resp-reasoning', { kind: 'message', content: [{ type: 'thinking', thinking: 'pondering', signature: 's' }, { type: 'text', text: 'answer' }] });
+    proxy.upstream.when('marker-resp-reasoning', {
+      kind: 'message',
+      content: [
+        { type: 'thinking', thinking: 'pondering', signature: 's' },
+        { type: 'text', text: 'answer' },
+      ],
+    });
     const response = await client.responses.create({ model: 'sonnet', reasoning: { effort: 'low', summary: 'auto' }, input: 'marker-resp-reasoning' });
     const body = upstreamRequest('marker-resp-reasoning');
     expect({ thinking: body.thinking, effort: body.output_config?.effort }).toEqual({ thinking: { type: 'adaptive' }, effort: 'low' });
@@ -145,25 +177,50 @@ describe('POST /v1/responses', () => {
 
 describe('Responses function tools', () => {
   it('returns a function call, then takes the call and its output back as tool_use and tool_result turns', async () => {
-    proxy.upstream.when('marker-resp-tool', { kind: 'message', content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'toolu_r1', name: 'mcp__t__get_weather', input: { city: 'Paris' } }] });
+    proxy.upstream.when('marker-resp-tool', {
+      kind: 'message',
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: 'toolu_r1', name: 'mcp__t__get_weather', input: { city: 'Paris' } },
+      ],
+    });
     proxy.upstream.when('resp-result-paris', textReply('Paris is rainy.'));
     const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'marker-resp-tool weather in Paris?' }];
     const first = await client.responses.create({ model: 'sonnet', tools: [weatherTool], input });
     expect(first.status).toBe('completed');
     expect(first.output.filter((item) => item.type === 'function_call')).toEqual([
-      { id: expect.stringMatching(/^fc_/), type: 'function_call', call_id: 'toolu_r1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
+      {
+        id: expect.stringMatching(/^fc_/),
+        type: 'function_call',
+        call_id: 'toolu_r1',
+        name: 'get_weather',
+        arguments: '{"city":"Paris"}',
+        status: 'completed',
+      },
     ]);
-    expect(upstreamRequest('marker-resp-tool').tools).toEqual([{ name: 'mcp__t__get_weather', description: 'Current weather for a city', input_schema: weatherSchema }]);
+    expect(upstreamRequest('marker-resp-tool').tools).toEqual([
+      { name: 'mcp__t__get_weather', description: 'Current weather for a city', input_schema: weatherSchema },
+    ]);
 
     const second = await client.responses.create({
       model: 'sonnet',
       tools: [weatherTool],
-      input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: 'toolu_r1', output: 'resp-result-paris' }],
+      input: [
+        ...input,
+        ...(first.output as OpenAI.Responses.ResponseInputItem[]),
+        { type: 'function_call_output', call_id: 'toolu_r1', output: 'resp-result-paris' },
+      ],
     });
     expect(second.output_text).toBe('Paris is rainy.');
     expect(withoutCliAdditions(upstreamRequest('resp-result-paris').messages)).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'marker-resp-tool weather in Paris?' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'toolu_r1', name: 'mcp__t__get_weather', input: { city: 'Paris' } }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Let me check.' },
+          { type: 'tool_use', id: 'toolu_r1', name: 'mcp__t__get_weather', input: { city: 'Paris' } },
+        ],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_r1', content: 'resp-result-paris' }] },
     ]);
   });
@@ -171,18 +228,29 @@ describe('Responses function tools', () => {
   it('carries the thinking through the client in the reasoning item, so the tool loop sends it back before the tool_use', async () => {
     proxy.upstream.when('marker-resp-think-tool', {
       kind: 'message',
-      content: [{ type: 'thinking', thinking: 'I need the weather.', signature: 'sig-think' }, { type: 'tool_use', id: 'toolu_t1', name: 'mcp__t__get_weather', input: { city: 'Oslo' } }],
+      content: [
+        { type: 'thinking', thinking: 'I need the weather.', signature: 'sig-think' },
+        { type: 'tool_use', id: 'toolu_t1', name: 'mcp__t__get_weather', input: { city: 'Oslo' } },
+      ],
       stopReason: 'tool_use',
     });
     proxy.upstream.when('resp-result-oslo', textReply('Oslo is cold.'));
     const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'marker-resp-think-tool weather in Oslo?' }];
-    const settings: Pick<OpenAI.Responses.ResponseCreateParams, 'model' | 'reasoning' | 'tools'> = { model: 'sonnet', reasoning: { effort: 'low' }, tools: [weatherTool] };
+    const settings: Pick<OpenAI.Responses.ResponseCreateParams, 'model' | 'reasoning' | 'tools'> = {
+      model: 'sonnet',
+      reasoning: { effort: 'low' },
+      tools: [weatherTool],
+    };
     // Streamed, as Codex and the Agents SDK do: the items come from the stream's final response.
     const first = await client.responses.stream({ ...settings, input }).finalResponse();
     expect(first.output.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
     const second = await client.responses.create({
       ...settings,
-      input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: 'toolu_t1', output: 'resp-result-oslo' }],
+      input: [
+        ...input,
+        ...(first.output as OpenAI.Responses.ResponseInputItem[]),
+        { type: 'function_call_output', call_id: 'toolu_t1', output: 'resp-result-oslo' },
+      ],
     });
     expect(second.output_text).toBe('Oslo is cold.');
     expect(withoutCliAdditions(upstreamRequest('resp-result-oslo').messages)[1]).toEqual({
@@ -195,7 +263,10 @@ describe('Responses function tools', () => {
   });
 
   it('streams a function call as output_item.added, argument deltas, arguments.done and output_item.done', async () => {
-    proxy.upstream.when('marker-resp-tool-stream', { kind: 'message', content: [{ type: 'tool_use', id: 'toolu_s1', name: 'mcp__t__get_weather', input: { city: 'Rome' } }] });
+    proxy.upstream.when('marker-resp-tool-stream', {
+      kind: 'message',
+      content: [{ type: 'tool_use', id: 'toolu_s1', name: 'mcp__t__get_weather', input: { city: 'Rome' } }],
+    });
     const stream = client.responses.stream({ model: 'sonnet', tools: [weatherTool], input: 'marker-resp-tool-stream' });
     const argumentDeltas: string[] = [];
     const argumentsDone: string[] = [];
@@ -204,7 +275,9 @@ describe('Responses function tools', () => {
     const response = await stream.finalResponse();
     expect(argumentDeltas.join('')).toBe('{"city":"Rome"}');
     expect(argumentsDone).toEqual(['{"city":"Rome"}']);
-    expect(response.output).toMatchObject([{ type: 'function_call', call_id: 'toolu_s1', name: 'get_weather', arguments: '{"city":"Rome"}', status: 'completed' }]);
+    expect(response.output).toMatchObject([
+      { type: 'function_call', call_id: 'toolu_s1', name: 'get_weather', arguments: '{"city":"Rome"}', status: 'completed' },
+    ]);
   });
 
   it('drops hosted and custom tools, names them in x-proxy-ignored, and shows the model only the function tools', async () => {
@@ -222,10 +295,12 @@ describe('Responses function tools', () => {
 });
 
 describe('Responses errors', () => {
-
   it('maps an upstream 429 before the stream starts to a RateLimitError', async () => {
     proxy.upstream.when('marker-resp-429', errorReply(429, 'rate_limit_error', 'too many'));
-    const error = await client.responses.stream({ model: 'sonnet', input: 'marker-resp-429' }).finalResponse().catch((caught: unknown) => caught);
+    const error = await client.responses
+      .stream({ model: 'sonnet', input: 'marker-resp-429' })
+      .finalResponse()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
   });

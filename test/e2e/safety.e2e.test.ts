@@ -49,7 +49,7 @@ describe('the host is safe from the model', () => {
 });
 
 describe('what the model sees of the host', () => {
-  it('is nothing: the conversation is the client\'s plus only the documented additions, with no working directory, host name, OS or shell', async () => {
+  it("is nothing: the conversation is the client's plus only the documented additions, with no working directory, host name, OS or shell", async () => {
     const weather = { name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } };
     await client.messages.create({
       model: 'sonnet',
@@ -75,7 +75,8 @@ describe('what the model sees of the host', () => {
     });
     expect(drift).toEqual([]);
     const text = JSON.stringify(request!.body);
-    for (const phrase of ['Primary working directory', 'OS Version', 'Shell:', 'You are powered by the model', userInfo().homedir]) expect(text).not.toContain(phrase);
+    for (const phrase of ['Primary working directory', 'OS Version', 'Shell:', 'You are powered by the model', userInfo().homedir])
+      expect(text).not.toContain(phrase);
   });
 });
 
@@ -127,7 +128,10 @@ describe('no claude process outlives its request', () => {
   it('kills the CLI when the client gives up on a non-streaming request', async () => {
     proxy.upstream.when('marker-abort-wait', { kind: 'hang' });
     const controller = new AbortController();
-    const pending = client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-abort-wait' }] }, { signal: controller.signal });
+    const pending = client.messages.create(
+      { model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-abort-wait' }] },
+      { signal: controller.signal },
+    );
     const settled = pending.then(
       () => 'answered',
       (error: unknown) => (error instanceof Anthropic.APIUserAbortError ? 'aborted' : String(error)),
@@ -140,11 +144,12 @@ describe('no claude process outlives its request', () => {
 
   it('kills the CLI and answers 504 when REQUEST_TIMEOUT_MS passes', async () => {
     proxy.upstream.when('marker-timeout', textReply('slow', { chunks: Array.from({ length: 100 }, () => '.'), eventGapMs: 100 }));
-    const error = await client.messages.create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-timeout' }] }).catch((caught: unknown) => caught);
+    const error = await client.messages
+      .create({ model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'marker-timeout' }] })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain('REQUEST_TIMEOUT_MS');
     await expect.poll(() => busyCliProcesses(proxy), { timeout: 5000 }).toEqual([]);
   });
 });
-

@@ -23,7 +23,11 @@ beforeAll(async () => {
 afterAll(async () => proxy.close());
 
 const weatherSchema = { type: 'object', properties: { city: { type: 'string', description: 'City name' } }, required: ['city'], additionalProperties: false };
-const weatherTool: Anthropic.Tool = { name: 'get_weather', description: 'Current weather for a city', input_schema: weatherSchema as Anthropic.Tool.InputSchema };
+const weatherTool: Anthropic.Tool = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: weatherSchema as Anthropic.Tool.InputSchema,
+};
 
 /** What the model sends for a call of a client tool: the name it saw, behind the CLI's MCP prefix. */
 const call = (id: string, city: string): FakeBlock => ({ type: 'tool_use', id, name: 'mcp__t__get_weather', input: { city } });
@@ -31,7 +35,12 @@ const call = (id: string, city: string): FakeBlock => ({ type: 'tool_use', id, n
 describe('Anthropic tools', () => {
   it('shows the model the client tool with its schema unchanged and returns its call with the bare name, in one upstream request', async () => {
     proxy.upstream.when('marker-tool-call', { kind: 'message', content: [{ type: 'text', text: 'Let me check.' }, call('toolu_a1', 'Paris')] });
-    const message = await anthropic.messages.create({ model: 'sonnet', max_tokens: 500, tools: [weatherTool], messages: [{ role: 'user', content: 'marker-tool-call weather in Paris?' }] });
+    const message = await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 500,
+      tools: [weatherTool],
+      messages: [{ role: 'user', content: 'marker-tool-call weather in Paris?' }],
+    });
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content).toEqual([
       { type: 'text', text: 'Let me check.' },
@@ -85,7 +94,13 @@ describe('Anthropic tools', () => {
   });
 
   it('hides the tools for tool_choice none', async () => {
-    await anthropic.messages.create({ model: 'sonnet', max_tokens: 50, tools: [weatherTool], tool_choice: { type: 'none' }, messages: [{ role: 'user', content: 'marker-choice-none' }] });
+    await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 50,
+      tools: [weatherTool],
+      tool_choice: { type: 'none' },
+      messages: [{ role: 'user', content: 'marker-choice-none' }],
+    });
     expect(proxy.upstream.modelRequests('marker-choice-none')[0]!.body.tools ?? []).toEqual([]);
   });
 
@@ -107,23 +122,36 @@ describe('Anthropic tools', () => {
 });
 
 describe('OpenAI tools', () => {
-  const weatherFunction: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherSchema } };
+  const weatherFunction: OpenAI.ChatCompletionTool = {
+    type: 'function',
+    function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherSchema },
+  };
 
   it('streams parallel tool calls per the chunk rules and finishes with tool_calls', async () => {
-    proxy.upstream.when('marker-openai-parallel', { kind: 'message', content: [{ type: 'text', text: 'Checking both.' }, call('toolu_x', 'Lima'), call('toolu_y', 'Quito')] });
+    proxy.upstream.when('marker-openai-parallel', {
+      kind: 'message',
+      content: [{ type: 'text', text: 'Checking both.' }, call('toolu_x', 'Lima'), call('toolu_y', 'Quito')],
+    });
     const response = await fetch(`${proxy.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'sonnet', stream: true, tools: [weatherFunction], messages: [{ role: 'user', content: 'marker-openai-parallel' }] }),
     });
-    const chunks = (await readSseFrames(response)).filter((frame) => frame.data != null).slice(0, -1).map((frame) => JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk);
+    const chunks = (await readSseFrames(response))
+      .filter((frame) => frame.data != null)
+      .slice(0, -1)
+      .map((frame) => JSON.parse(frame.data!) as OpenAI.ChatCompletionChunk);
     const fragments = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
     expect(fragments.every((fragment) => typeof fragment.index === 'number')).toBe(true);
     expect(fragments.filter((fragment) => fragment.id != null)).toEqual([
       { index: 0, id: 'toolu_x', type: 'function', function: { name: 'get_weather', arguments: '' } },
       { index: 1, id: 'toolu_y', type: 'function', function: { name: 'get_weather', arguments: '' } },
     ]);
-    const argumentsOf = (index: number) => fragments.filter((fragment) => fragment.index === index).map((fragment) => fragment.function?.arguments ?? '').join('');
+    const argumentsOf = (index: number) =>
+      fragments
+        .filter((fragment) => fragment.index === index)
+        .map((fragment) => fragment.function?.arguments ?? '')
+        .join('');
     expect([argumentsOf(0), argumentsOf(1)]).toEqual(['{"city":"Lima"}', '{"city":"Quito"}']);
     expect(chunks.map((chunk) => chunk.choices[0]?.finish_reason).filter((reason) => reason != null)).toEqual(['tool_calls']);
     expect(proxy.upstream.modelRequests('marker-openai-parallel')).toHaveLength(1);
@@ -163,8 +191,15 @@ describe('OpenAI tools', () => {
 
   it('returns one call with parallel_tool_calls false, and rejects non-function tools', async () => {
     proxy.upstream.when('marker-openai-single', { kind: 'message', content: [call('toolu_1', 'A'), call('toolu_2', 'B')] });
-    const completion = await openai.chat.completions.create({ model: 'sonnet', parallel_tool_calls: false, tools: [weatherFunction], messages: [{ role: 'user', content: 'marker-openai-single' }] });
-    expect(completion.choices[0]!.message.tool_calls).toEqual([{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"A"}' } }]);
+    const completion = await openai.chat.completions.create({
+      model: 'sonnet',
+      parallel_tool_calls: false,
+      tools: [weatherFunction],
+      messages: [{ role: 'user', content: 'marker-openai-single' }],
+    });
+    expect(completion.choices[0]!.message.tool_calls).toEqual([
+      { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"A"}' } },
+    ]);
     expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
     const error = await openai.chat.completions
       .create({ model: 'sonnet', tools: [{ type: 'custom', custom: { name: 'free' } }] as never, messages: [{ role: 'user', content: 'x' }] })

@@ -32,7 +32,8 @@ beforeAll(async () => {
   process.on('uncaughtException', onEscape);
   const runner = new RecordedCliRunner({
     inspect: (invocation, request) => {
-      for (const problem of checkCliInvocation(invocation)) invocationProblems.add(`${problem} (model ${request.model.slice(0, 40)}, ${request.messages.length} messages)`);
+      for (const problem of checkCliInvocation(invocation))
+        invocationProblems.add(`${problem} (model ${request.model.slice(0, 40)}, ${request.messages.length} messages)`);
     },
     scenario: (request) => (request.tools.length > 0 && request.outputSchema == null ? 'tool-use' : 'text'),
   });
@@ -90,7 +91,9 @@ describe('fuzz (in process)', () => {
     );
     const elapsed = performance.now() - started;
     const health = await fetch(new URL('/health', base));
-    console.log(`fuzz: seed ${SEED}, ${CASES} cases in ${Math.round(elapsed)} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses]))}; ${failures.length} failures`);
+    console.log(
+      `fuzz: seed ${SEED}, ${CASES} cases in ${Math.round(elapsed)} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses]))}; ${failures.length} failures`,
+    );
     expect(failures.slice(0, 20)).toEqual([]);
     expect([...invocationProblems].slice(0, 20)).toEqual([]);
     expect(escaped).toEqual([]);

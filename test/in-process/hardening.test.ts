@@ -22,8 +22,18 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 
 describe('client text that reaches a header', () => {
   it.each([
-    ['/v1/responses', { model: 'claude-sonnet-4-6', stream: true, input: [{ type: '漢' }, { role: 'user', content: 'hi' }] }, 'input[%E6%BC%A2]', ': keep-alive'],
-    ['/v1/messages', { model: 'sonnet', max_tokens: 5, stream: true, tools: [{ type: '漢', name: 't' }], messages: [{ role: 'user', content: 'hi' }] }, 'tools.0 (%E6%BC%A2)', 'event: ping'],
+    [
+      '/v1/responses',
+      { model: 'claude-sonnet-4-6', stream: true, input: [{ type: '漢' }, { role: 'user', content: 'hi' }] },
+      'input[%E6%BC%A2]',
+      ': keep-alive',
+    ],
+    [
+      '/v1/messages',
+      { model: 'sonnet', max_tokens: 5, stream: true, tools: [{ type: '漢', name: 't' }], messages: [{ role: 'user', content: 'hi' }] },
+      'tools.0 (%E6%BC%A2)',
+      'event: ping',
+    ],
   ])('streams %s with a non-Latin-1 ignored type: keep-alives go out, the header is encoded, the server stays up', async (path, body, header, keepAlive) => {
     // The keep-alive timer wrote the headers first and Node refused the raw type: an unhandled rejection ended the process.
     const firstToken = gate();
@@ -40,9 +50,13 @@ describe('client text that reaches a header', () => {
     expect((await fetch(new URL('/health', proxy.url))).status).toBe(200);
   });
 
-  it('answers the same request unstreamed with a 200 and the encoded header (it was Fastify\'s own 500 after a whole turn)', async () => {
+  it("answers the same request unstreamed with a 200 and the encoded header (it was Fastify's own 500 after a whole turn)", async () => {
     proxy = await startInProcessProxy();
-    const response = await post('/v1/responses', { model: 'claude-sonnet-4-6', input: [{ type: '漢' }, { role: 'user', content: 'hi' }] }, { 'content-type': 'application/json' });
+    const response = await post(
+      '/v1/responses',
+      { model: 'claude-sonnet-4-6', input: [{ type: '漢' }, { role: 'user', content: 'hi' }] },
+      { 'content-type': 'application/json' },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('request-id')).toMatch(/^req_/);
     expect(response.headers.get('x-proxy-ignored')).toBe('input[%E6%BC%A2]');
@@ -61,11 +75,30 @@ describe('malformed requests are a 400 naming the field, before any CLI work', (
     ['a document without data', user([{ type: 'document', source: { type: 'base64', media_type: 'application/pdf' } }]), 'messages.0.content.0.source.data'],
     ['a tool result holding null', user([{ type: 'tool_result', tool_use_id: 't', content: [null] }]), 'messages.0.content.0.content.0'],
     ['a text block whose text is a number', user([{ type: 'text', text: 1.5 }]), 'messages.0.content.0.text'],
-    ['a tool_use without input', { ...user('x'), messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n' }] }, { role: 'user', content: 'b' }] }, 'messages.1.content.0.input'],
-    ['a tool schema nested 10,000 deep', `{"model":"sonnet","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"t","input_schema":${deep}}]}`, 'tools.0.input_schema.properties.a.properties'],
+    [
+      'a tool_use without input',
+      {
+        ...user('x'),
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n' }] },
+          { role: 'user', content: 'b' },
+        ],
+      },
+      'messages.1.content.0.input',
+    ],
+    [
+      'a tool schema nested 10,000 deep',
+      `{"model":"sonnet","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"t","input_schema":${deep}}]}`,
+      'tools.0.input_schema.properties.a.properties',
+    ],
   ])('%s', async (_name, body, param) => {
     proxy = await startInProcessProxy();
-    const response = await fetch(new URL('/v1/messages', proxy.url), { method: 'POST', headers: anthropicHeaders, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const response = await fetch(new URL('/v1/messages', proxy.url), {
+      method: 'POST',
+      headers: anthropicHeaders,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     expect(response.status).toBe(400);
     const error = (await response.json()) as { error: { type: string; message: string } };
     expect(error.error.type).toBe('invalid_request_error');
@@ -85,7 +118,11 @@ describe('malformed requests are a 400 naming the field, before any CLI work', (
       },
     });
     const schema = { type: 'object', description: 'x'.repeat(1024 * 1024) };
-    const response = await post('/v1/responses', { model: 'sonnet', input: 'hi', text: { format: { type: 'json_schema', name: 's', schema } } }, { 'content-type': 'application/json' });
+    const response = await post(
+      '/v1/responses',
+      { model: 'sonnet', input: 'hi', text: { format: { type: 'json_schema', name: 's', schema } } },
+      { 'content-type': 'application/json' },
+    );
     expect(response.status).toBe(200);
     expect(argvLengths[0]).toBeLessThan(1000);
     expect(schemas[0]).toEqual(schema);
@@ -125,9 +162,13 @@ function trickle(url: URL, path: string, protocolHeaders: string): Promise<{ sta
 }
 
 describe('request body deadline', () => {
-  it('closes 20 connections trickling their bodies with a 408 in the protocol\'s shape (they stayed open indefinitely)', async () => {
+  it("closes 20 connections trickling their bodies with a 408 in the protocol's shape (they stayed open indefinitely)", async () => {
     proxy = await startInProcessProxy({ settings: { REQUEST_BODY_TIMEOUT_MS: '300' } });
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? trickle(proxy!.url, '/v1/messages', 'anthropic-version: 2023-06-01\r\n') : trickle(proxy!.url, '/v1/chat/completions', ''))));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        index % 2 === 0 ? trickle(proxy!.url, '/v1/messages', 'anthropic-version: 2023-06-01\r\n') : trickle(proxy!.url, '/v1/chat/completions', ''),
+      ),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 20 }, () => 408));
     expect(JSON.parse(answers[0]!.body)).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
     expect(JSON.parse(answers[1]!.body)).toMatchObject({ error: { message: expect.stringContaining('REQUEST_BODY_TIMEOUT_MS'), param: null } });
@@ -192,12 +233,37 @@ describe('work per request', () => {
     }
   }
 
-  const many = (count: number, role: (index: number) => string) => Array.from({ length: count }, (_, index) => ({ role: role(index), content: `message ${index} ${'x'.repeat(40)}` }));
+  const many = (count: number, role: (index: number) => string) =>
+    Array.from({ length: count }, (_, index) => ({ role: role(index), content: `message ${index} ${'x'.repeat(40)}` }));
   it.each([
-    ['20,000 consecutive assistant messages', '/v1/messages', { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'q' }, ...many(20_000, () => 'assistant'), { role: 'user', content: 'q' }] }],
-    ['100,000 alternating messages (about 7 MB)', '/v1/messages', { model: 'sonnet', max_tokens: 5, messages: [...many(99_999, (index) => (index % 2 === 0 ? 'user' : 'assistant'))] }],
-    ['1,000 stop sequences', '/v1/chat/completions', { model: 'sonnet', stop: Array.from({ length: 1000 }, (_, index) => `${'s'.repeat(60)}${index}`), messages: [{ role: 'user', content: 'q' }] }],
-    ['2,000 tools with schemas', '/v1/responses', { model: 'sonnet', input: 'q', tools: Array.from({ length: 2000 }, (_, index) => ({ type: 'function', name: `tool_${index}`, parameters: { type: 'object', properties: { a: { type: 'string', description: 'd'.repeat(200) } } } })) }],
+    [
+      '20,000 consecutive assistant messages',
+      '/v1/messages',
+      { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'q' }, ...many(20_000, () => 'assistant'), { role: 'user', content: 'q' }] },
+    ],
+    [
+      '100,000 alternating messages (about 7 MB)',
+      '/v1/messages',
+      { model: 'sonnet', max_tokens: 5, messages: [...many(99_999, (index) => (index % 2 === 0 ? 'user' : 'assistant'))] },
+    ],
+    [
+      '1,000 stop sequences',
+      '/v1/chat/completions',
+      { model: 'sonnet', stop: Array.from({ length: 1000 }, (_, index) => `${'s'.repeat(60)}${index}`), messages: [{ role: 'user', content: 'q' }] },
+    ],
+    [
+      '2,000 tools with schemas',
+      '/v1/responses',
+      {
+        model: 'sonnet',
+        input: 'q',
+        tools: Array.from({ length: 2000 }, (_, index) => ({
+          type: 'function',
+          name: `tool_${index}`,
+          parameters: { type: 'object', properties: { a: { type: 'string', description: 'd'.repeat(200) } } },
+        })),
+      },
+    ],
   ])('does not hold the server up much longer than parsing its body: %s', async (_name, path, value) => {
     proxy = await startInProcessProxy();
     const body = JSON.stringify(value);

@@ -41,10 +41,14 @@ function body(api: Api, text: string, extra: Record<string, unknown> = {}): Reco
 }
 
 async function post(api: Api, payload: unknown): Promise<Response> {
-  return call(`http://localhost${PATHS[api]}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(payload) });
+  return call(`http://localhost${PATHS[api]}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify(payload),
+  });
 }
 
-describe('upstream errors become each API\'s error, with the real status', () => {
+describe("upstream errors become each API's error, with the real status", () => {
   const cases = [
     ['error-400', 400, 'invalid_request_error', 'invalid_request_error'],
     ['error-401', 401, 'authentication_error', 'invalid_request_error'],
@@ -101,7 +105,9 @@ describe('streams are framed as each API frames them, and the SDKs assemble them
 
   it('Responses: event lines equal to the data type, sequence numbers from 0, ending with response.completed', async () => {
     const frames = await readSseFrames(await post('responses', body('responses', 'hello', { stream: true })));
-    const events = frames.filter((frame) => frame.data != null).map((frame) => ({ event: frame.event, data: JSON.parse(frame.data!) as { type: string; sequence_number: number } }));
+    const events = frames
+      .filter((frame) => frame.data != null)
+      .map((frame) => ({ event: frame.event, data: JSON.parse(frame.data!) as { type: string; sequence_number: number } }));
     events.forEach(({ event, data }, index) => {
       expect(event).toBe(data.type);
       expect(data.sequence_number).toBe(index);
@@ -113,12 +119,17 @@ describe('streams are framed as each API frames them, and the SDKs assemble them
   });
 });
 
-describe('a failure after the stream started is each API\'s error event', () => {
+describe("a failure after the stream started is each API's error event", () => {
   it('Messages: event: error, and the SDK throws', async () => {
     const frames = await readSseFrames(await post('messages', body('messages', 'scenario:dropped-after-content', { stream: true })));
     expect(frames.at(-1)).toMatchObject({ event: 'error' });
-    expect(JSON.parse(frames.at(-1)!.data!)).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('retry the request') } });
-    await expect(anthropic.messages.stream(body('messages', 'scenario:dropped-after-content') as never).finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
+    expect(JSON.parse(frames.at(-1)!.data!)).toMatchObject({
+      type: 'error',
+      error: { type: 'api_error', message: expect.stringContaining('retry the request') },
+    });
+    await expect(anthropic.messages.stream(body('messages', 'scenario:dropped-after-content') as never).finalMessage()).rejects.toBeInstanceOf(
+      Anthropic.APIError,
+    );
   });
 
   it('Chat Completions: a data: {"error"} chunk and no [DONE]; the SDK throws', async () => {
@@ -137,7 +148,7 @@ describe('a failure after the stream started is each API\'s error event', () => 
 });
 
 describe('a client that goes away', () => {
-  it('stops its turn (the runner\'s signal fires) on every API', async () => {
+  it("stops its turn (the runner's signal fires) on every API", async () => {
     const held = gate();
     const live = await startInProcessProxy({ runner: { hold: () => held.promise } });
     try {
@@ -162,7 +173,7 @@ describe('a client that goes away', () => {
   });
 });
 
-describe('request validation names the field, in the API\'s shape', () => {
+describe("request validation names the field, in the API's shape", () => {
   const cases: [Api, unknown, string][] = [
     ['messages', { model: 'sonnet', max_tokens: 0, messages: [{ role: 'user', content: 'x' }] }, 'max_tokens'],
     ['messages', { model: 'sonnet', messages: [{ role: 'user', content: 'x' }], thinking: { type: 'enabled' } }, 'thinking.budget_tokens'],
@@ -171,7 +182,18 @@ describe('request validation names the field, in the API\'s shape', () => {
     ['messages', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }, 'model'],
     ['chat', { model: 'sonnet', messages: [] }, 'messages'],
     ['chat', { model: 'sonnet', messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role'],
-    ['chat', { model: 'sonnet', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'user', content: 'y' }] }, 'messages.1.tool_calls.0.id'],
+    [
+      'chat',
+      {
+        model: 'sonnet',
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: null, tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          { role: 'user', content: 'y' },
+        ],
+      },
+      'messages.1.tool_calls.0.id',
+    ],
     ['chat', { model: 'sonnet', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'messages.0.content.0.image_url.url'],
     ['chat', { model: 'sonnet', n: 2, messages: [{ role: 'user', content: 'x' }] }, 'n'],
     ['chat', { model: 'sonnet', tools: [{ type: 'custom', custom: { name: 'c' } }], messages: [{ role: 'user', content: 'x' }] }, 'tools.0.type'],
@@ -199,7 +221,10 @@ describe('requests answered without a turn', () => {
     const before = proxy.runner.turns.length;
     const unknown = await anthropic.messages.create(body('messages', 'x', { model: 'gpt-4o' }) as never).catch((caught: unknown) => caught);
     expect(unknown).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((unknown as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('gpt-4o') } });
+    expect((unknown as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('gpt-4o') },
+    });
     expect((unknown as InstanceType<typeof Anthropic.APIError>).requestID).toMatch(/^req_/);
     const schema = await post('messages', { model: 'sonnet', max_tokens: 'ten', messages: [] });
     expect(schema.status).toBe(400);
@@ -207,7 +232,16 @@ describe('requests answered without a turn', () => {
     const malformed = await call('http://localhost/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
-    const prefill = await anthropic.messages.create(body('messages', 'hi', { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Sure,' }] }) as never).catch((caught: unknown) => caught);
+    const prefill = await anthropic.messages
+      .create(
+        body('messages', 'hi', {
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: 'Sure,' },
+          ],
+        }) as never,
+      )
+      .catch((caught: unknown) => caught);
     expect(prefill).toBeInstanceOf(Anthropic.BadRequestError);
     expect((prefill as Error).message).toContain('end with a user message');
     expect(proxy.runner.turns.length).toBe(before);
@@ -216,10 +250,21 @@ describe('requests answered without a turn', () => {
   it('rejects an unknown model in OpenAI shape with param and code, on both OpenAI APIs', async () => {
     const chat = await openai.chat.completions.create(body('chat', 'x', { model: 'gpt-4o' }) as never).catch((caught: unknown) => caught);
     expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((chat as InstanceType<typeof OpenAI.APIError>).error).toEqual({ message: expect.stringContaining('gpt-4o'), type: 'invalid_request_error', param: 'model', code: null });
-    const stateful = await openai.responses.create(body('responses', 'x', { previous_response_id: 'resp_earlier' }) as never).catch((caught: unknown) => caught);
+    expect((chat as InstanceType<typeof OpenAI.APIError>).error).toEqual({
+      message: expect.stringContaining('gpt-4o'),
+      type: 'invalid_request_error',
+      param: 'model',
+      code: null,
+    });
+    const stateful = await openai.responses
+      .create(body('responses', 'x', { previous_response_id: 'resp_earlier' }) as never)
+      .catch((caught: unknown) => caught);
     expect(stateful).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((stateful as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'invalid_request_error', param: 'previous_response_id', message: expect.stringContaining('stateless') });
+    expect((stateful as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'previous_response_id',
+      message: expect.stringContaining('stateless'),
+    });
   });
 
   it('answers a body over 32 MB with 413 request_too_large and an unknown path with 404 not_found_error', async () => {
@@ -236,7 +281,11 @@ describe('requests answered without a turn', () => {
 
   it('counts tokens locally, without a turn', async () => {
     const before = proxy.runner.turns.length;
-    const count = await anthropic.messages.countTokens({ model: 'sonnet', system: 'Be brief.', messages: [{ role: 'user', content: 'How many tokens is this?' }] });
+    const count = await anthropic.messages.countTokens({
+      model: 'sonnet',
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'How many tokens is this?' }],
+    });
     expect(count.input_tokens).toBeGreaterThan(0);
     expect(proxy.runner.turns.length).toBe(before);
   });
@@ -270,7 +319,7 @@ describe('models', () => {
 });
 
 describe('access control', () => {
-  it('requires one of PROXY_API_KEYS as x-api-key or Bearer, in each API\'s shape, and says which key a turn used', async () => {
+  it("requires one of PROXY_API_KEYS as x-api-key or Bearer, in each API's shape, and says which key a turn used", async () => {
     const callers: (string | undefined)[] = [];
     const locked = await startInProcessProxy({ settings: { PROXY_API_KEYS: 'key-one,key-two' }, turnObserver: (report) => callers.push(report.caller) });
     try {

@@ -117,10 +117,7 @@ export class FakeUpstream {
   /** Model requests (POST /v1/messages) whose last user message contains `marker`. */
   modelRequests(marker?: string): RecordedRequest[] {
     return this.requests.filter(
-      (request) =>
-        request.method === 'POST' &&
-        request.path === '/v1/messages' &&
-        (marker == null || lastUserText(request.body).includes(marker)),
+      (request) => request.method === 'POST' && request.path === '/v1/messages' && (marker == null || lastUserText(request.body).includes(marker)),
     );
   }
 
@@ -188,8 +185,14 @@ export class FakeUpstream {
     };
     if (request.body?.stream !== true) {
       sendJson(response, 200, {
-        id, type: 'message', role: 'assistant', model, content,
-        stop_reason: stopReason, stop_sequence: reply.stopSequence ?? null, usage,
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content,
+        stop_reason: stopReason,
+        stop_sequence: reply.stopSequence ?? null,
+        usage,
       });
       return;
     }

@@ -12,9 +12,23 @@ export const OLDEST_CLI_DIRECTORY = join(import.meta.dirname, '..', '..', 'node_
 export const OLDEST_CLI_PATH = join(OLDEST_CLI_DIRECTORY, 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
 
 export default function installOldestCli(): void {
-  const installed = (): boolean => existsSync(OLDEST_CLI_PATH) && execFileSync(OLDEST_CLI_PATH, ['--version'], { encoding: 'utf8' }).startsWith(TESTED_CLI_RANGE.oldest);
+  const installed = (): boolean =>
+    existsSync(OLDEST_CLI_PATH) && execFileSync(OLDEST_CLI_PATH, ['--version'], { encoding: 'utf8' }).startsWith(TESTED_CLI_RANGE.oldest);
   if (installed()) return;
   mkdirSync(OLDEST_CLI_DIRECTORY, { recursive: true });
-  execFileSync('npm', ['install', '--prefix', OLDEST_CLI_DIRECTORY, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `@anthropic-ai/claude-code@${TESTED_CLI_RANGE.oldest}`], { stdio: 'inherit' });
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      OLDEST_CLI_DIRECTORY,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `@anthropic-ai/claude-code@${TESTED_CLI_RANGE.oldest}`,
+    ],
+    { stdio: 'inherit' },
+  );
   if (!installed()) throw new Error(`could not install Claude Code CLI ${TESTED_CLI_RANGE.oldest} into ${OLDEST_CLI_DIRECTORY}`);
 }

@@ -13,7 +13,6 @@ import type { TurnRequest } from '../../src/core/turn-request.ts';
 import { errorOfAbort } from '../../src/errors.ts';
 import { fixtureLines } from './cli-fixtures.ts';
 
-
 export interface RecordedCliRunnerOptions {
   /** The recorded turn to answer with, per request (default: `text`). */
   scenario?: (request: TurnRequest) => string;

@@ -17,7 +17,9 @@ export interface InProcessProxy {
   close: () => Promise<void>;
 }
 
-export async function startInProcessProxy(options: { settings?: Record<string, string>; runner?: RecordedCliRunnerOptions; cliHealth?: CliHealth; turnObserver?: (report: TurnReport) => void } = {}): Promise<InProcessProxy> {
+export async function startInProcessProxy(
+  options: { settings?: Record<string, string>; runner?: RecordedCliRunnerOptions; cliHealth?: CliHealth; turnObserver?: (report: TurnReport) => void } = {},
+): Promise<InProcessProxy> {
   const runner = new RecordedCliRunner(options.runner);
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.settings });
   const app = await createApp({ config, runner, cliHealth: options.cliHealth ?? loggedInHealth(), now: Date.now, turnObserver: options.turnObserver });

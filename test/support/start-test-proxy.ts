@@ -59,7 +59,6 @@ export function hermeticEnvironment(): Record<string, string | undefined> {
   return environment;
 }
 
-
 export async function startTestProxy(options: TestProxyOptions = {}): Promise<TestProxy> {
   const upstream = options.upstream ?? new FakeUpstream();
   const upstreamUrl = await upstream.start();
@@ -73,8 +72,12 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   };
   // The e2e suite runs twice: with the warm pool and conversation affinity (default), and without either (project
   // e2e-cold: every turn on a fresh process), same cases.
-  const pool = process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE, AFFINITY_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' }, []);
+  const pool =
+    process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE, AFFINITY_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
+  const config = loadConfig(
+    { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' },
+    [],
+  );
   const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment, installContextFilterPlugin(home)));
   runner.prewarm(config.warmModel);
   const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, cliEnvironment), now: Date.now, intervalMs: 30_000 });

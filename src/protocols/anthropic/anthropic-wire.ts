@@ -6,14 +6,7 @@
 import { z } from 'zod';
 import { selectSchemaByType } from '../select-schema-by-type.ts';
 
-export type {
-  ContentBlock,
-  Message,
-  MessageParam,
-  RawMessageStreamEvent,
-  StopReason,
-  Usage,
-} from '@anthropic-ai/sdk/resources/messages';
+export type { ContentBlock, Message, MessageParam, RawMessageStreamEvent, StopReason, Usage } from '@anthropic-ai/sdk/resources/messages';
 
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
 
@@ -39,7 +32,10 @@ const documentBlock = z.looseObject({
   context: z.string().nullish(),
 });
 const searchResultBlock = z.looseObject({ source: z.string(), title: z.string(), content: z.array(textBlock) });
-const toolResultContent = selectSchemaByType({ text: textBlock, image: imageBlock, document: documentBlock, search_result: searchResultBlock }, { unknownTypes: 'pass' });
+const toolResultContent = selectSchemaByType(
+  { text: textBlock, image: imageBlock, document: documentBlock, search_result: searchResultBlock },
+  { unknownTypes: 'pass' },
+);
 
 const contentBlock = selectSchemaByType(
   {
@@ -48,7 +44,11 @@ const contentBlock = selectSchemaByType(
     document: documentBlock,
     search_result: searchResultBlock,
     tool_use: z.looseObject({ id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) }),
-    tool_result: z.looseObject({ tool_use_id: z.string(), content: z.union([z.string(), z.array(toolResultContent)]).optional(), is_error: z.boolean().nullish() }),
+    tool_result: z.looseObject({
+      tool_use_id: z.string(),
+      content: z.union([z.string(), z.array(toolResultContent)]).optional(),
+      is_error: z.boolean().nullish(),
+    }),
     thinking: z.looseObject({ thinking: z.string(), signature: z.string() }),
     redacted_thinking: z.looseObject({ data: z.string() }),
   },
@@ -75,9 +75,7 @@ export const messagesRequestSchema = z.looseObject({
       z.looseObject({ type: z.literal('adaptive') }),
     ])
     .optional(),
-  output_config: z
-    .looseObject({ effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).optional(), format: jsonSchemaFormat.nullish() })
-    .optional(),
+  output_config: z.looseObject({ effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).optional(), format: jsonSchemaFormat.nullish() }).optional(),
   /** The deprecated beta spelling of output_config.format. */
   output_format: jsonSchemaFormat.nullish(),
   tools: z

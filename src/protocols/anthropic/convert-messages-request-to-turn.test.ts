@@ -40,7 +40,14 @@ describe('convertMessagesRequestToTurn', () => {
   it.each([
     ['Be brief.', ['Be brief.']],
     ['', []],
-    [[{ type: 'text', text: 'One.' }, { type: 'text', text: '' }, { type: 'text', text: 'Two.', cache_control: { type: 'ephemeral' } }], ['One.', 'Two.']],
+    [
+      [
+        { type: 'text', text: 'One.' },
+        { type: 'text', text: '' },
+        { type: 'text', text: 'Two.', cache_control: { type: 'ephemeral' } },
+      ],
+      ['One.', 'Two.'],
+    ],
   ])('turns system %j into the texts %j', (system, expected) => {
     expect(convert({ system }).turn.system).toEqual(expected);
   });
@@ -56,7 +63,10 @@ describe('convertMessagesRequestToTurn', () => {
 
   it.each([
     [undefined, { type: 'disabled' }],
-    [{ type: 'enabled', budget_tokens: 2048 }, { type: 'enabled', budgetTokens: 2048 }],
+    [
+      { type: 'enabled', budget_tokens: 2048 },
+      { type: 'enabled', budgetTokens: 2048 },
+    ],
     [{ type: 'adaptive' }, { type: 'adaptive' }],
     [{ type: 'disabled' }, { type: 'disabled' }],
   ])('maps thinking %j to %j', (thinking, expected) => {
@@ -111,7 +121,12 @@ describe('convertMessagesRequestToTurn', () => {
     };
     expect(error([{ input_schema: { type: 'object' } }])).toMatchObject({ status: 400, param: 'tools.0.name' });
     expect(error([{ name: 'a' }])).toMatchObject({ status: 400, param: 'tools.0.input_schema' });
-    expect(error([{ name: 'a', input_schema: { type: 'object' } }, { name: 'a', input_schema: { type: 'object' } }])).toMatchObject({ param: 'tools.1.name' });
+    expect(
+      error([
+        { name: 'a', input_schema: { type: 'object' } },
+        { name: 'a', input_schema: { type: 'object' } },
+      ]),
+    ).toMatchObject({ param: 'tools.1.name' });
     expect(error([{ name: 'has space', input_schema: { type: 'object' } }])).toMatchObject({ param: 'tools.0.name' });
     expect(error([{ name: 'a', input_schema: { type: 'string' } }])).toMatchObject({ param: 'tools.0' });
   });
@@ -148,7 +163,13 @@ describe('convertMessagesRequestToTurn', () => {
   });
 
   it('rejects a system message inside the conversation, naming it', () => {
-    const error = convertError({ messages: [{ role: 'user', content: 'a' }, { role: 'system', content: 'b' }, { role: 'user', content: 'c' }] });
+    const error = convertError({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'system', content: 'b' },
+        { role: 'user', content: 'c' },
+      ],
+    });
     expect(error).toMatchObject({ kind: 'invalid_request', status: 400, param: 'messages.1.role' });
     expect(error.message).toContain('messages.1.role: mid-conversation system messages are not supported');
   });

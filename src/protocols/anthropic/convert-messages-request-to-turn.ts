@@ -11,7 +11,18 @@ import { ProxyError } from '../../errors.ts';
 import type { MessagesRequest } from './anthropic-wire.ts';
 
 /** Accepted and not applied: the CLI has no way to pass them upstream. */
-const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'container', 'mcp_servers', 'context_management', 'inference_geo', 'speed'] as const;
+const IGNORED_FIELDS = [
+  'temperature',
+  'top_p',
+  'top_k',
+  'metadata',
+  'service_tier',
+  'container',
+  'mcp_servers',
+  'context_management',
+  'inference_geo',
+  'speed',
+] as const;
 
 export interface ConvertedRequest {
   turn: TurnRequest;
@@ -28,7 +39,9 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
     }
   });
   validateStopSequences(request.stop_sequences ?? [], 'stop_sequences');
-  const ignored: string[] = IGNORED_FIELDS.filter((field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0));
+  const ignored: string[] = IGNORED_FIELDS.filter(
+    (field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0),
+  );
   const messages = request.messages as unknown as ConversationMessage[];
   const { tools: definedTools, unsupported } = clientTools(request.tools ?? []);
   ignored.push(...unsupported);
@@ -61,7 +74,8 @@ function clientTools(tools: NonNullable<MessagesRequest['tools']>): { tools: Cli
       return;
     }
     if (tool.name == null) throw new ProxyError('invalid_request', `tools.${index}.name: Field required`, { param: `tools.${index}.name` });
-    if (tool.input_schema == null) throw new ProxyError('invalid_request', `tools.${index}.input_schema: Field required`, { param: `tools.${index}.input_schema` });
+    if (tool.input_schema == null)
+      throw new ProxyError('invalid_request', `tools.${index}.input_schema: Field required`, { param: `tools.${index}.input_schema` });
     converted.push({ name: tool.name, description: tool.description ?? undefined, inputSchema: tool.input_schema });
   });
   validateClientTools(converted, (index) => `tools.${index}`);

@@ -2,11 +2,7 @@ import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { fixtureEvents, ev, messageStart, textBlock, thinkingBlock, toolBlock, messageEnd } from '../../../test/support/anthropic-events.ts';
-import {
-  createOpenAIChatStreamState,
-  finishOpenAIChatChunks,
-  stepOpenAIChatChunks,
-} from './convert-anthropic-events-to-openai-chat-chunks.ts';
+import { createOpenAIChatStreamState, finishOpenAIChatChunks, stepOpenAIChatChunks } from './convert-anthropic-events-to-openai-chat-chunks.ts';
 import type { ChatCompletionChunk } from './openai-chat-wire.ts';
 
 const ID = 'chatcmpl-test0001';

@@ -49,7 +49,12 @@ describe('convertAnthropicMessageToOpenAIChatCompletion', () => {
   });
 
   it('joins several text blocks without a separator', () => {
-    expect(choiceOf([{ type: 'text', text: 'One ' }, { type: 'text', text: 'two.' }]).message.content).toBe('One two.');
+    expect(
+      choiceOf([
+        { type: 'text', text: 'One ' },
+        { type: 'text', text: 'two.' },
+      ]).message.content,
+    ).toBe('One two.');
   });
 
   it('gives empty string content (not null) for a reply with no blocks', () => {
@@ -77,7 +82,13 @@ describe('convertAnthropicMessageToOpenAIChatCompletion', () => {
   });
 
   it('keeps the text beside tool calls', () => {
-    const choice = choiceOf([{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'toolu_1', name: 'w', input: { a: 1 } }], 'tool_use');
+    const choice = choiceOf(
+      [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: 'toolu_1', name: 'w', input: { a: 1 } },
+      ],
+      'tool_use',
+    );
     expect(choice.message.content).toBe('Let me check.');
     expect(choice.message.tool_calls).toHaveLength(1);
   });

@@ -40,7 +40,13 @@ describe('convertOpenAIChatRequestToTurn: system and developer messages', () => 
 
   it('joins the text parts of one system message with newlines and drops empty system messages', () => {
     const { turn } = convertMessages([
-      { role: 'system', content: [{ type: 'text', text: 'One.' }, { type: 'text', text: 'Two.' }] },
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'One.' },
+          { type: 'text', text: 'Two.' },
+        ],
+      },
       { role: 'system', content: '' },
       { role: 'user', content: 'Hi' },
     ]);
@@ -52,7 +58,12 @@ describe('convertOpenAIChatRequestToTurn: system and developer messages', () => 
   });
 
   it('rejects a non-text part in a system message with a 400 naming the part', () => {
-    const error = errorOf({ messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.png' } }] }, { role: 'user', content: 'Hi' }] });
+    const error = errorOf({
+      messages: [
+        { role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.png' } }] },
+        { role: 'user', content: 'Hi' },
+      ],
+    });
     expect(error.status).toBe(400);
     expect(error.param).toBe('messages.0.content.0');
   });
@@ -64,8 +75,21 @@ describe('convertOpenAIChatRequestToTurn: user content', () => {
   });
 
   it('converts text and input_text parts to text blocks', () => {
-    expect(convert(userWith([{ type: 'text', text: 'a' }, { type: 'input_text', text: 'b' }])).turn.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+    expect(
+      convert(
+        userWith([
+          { type: 'text', text: 'a' },
+          { type: 'input_text', text: 'b' },
+        ]),
+      ).turn.messages,
+    ).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
     ]);
   });
 
@@ -76,7 +100,12 @@ describe('convertOpenAIChatRequestToTurn: user content', () => {
   });
 
   it('converts an image data URL to a base64 image block', () => {
-    const { turn } = convert(userWith([{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_DATA}`, detail: 'high' } }]));
+    const { turn } = convert(
+      userWith([
+        { type: 'text', text: 'What is this?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_DATA}`, detail: 'high' } },
+      ]),
+    );
     expect(turn.messages).toEqual([
       {
         role: 'user',
@@ -104,7 +133,17 @@ describe('convertOpenAIChatRequestToTurn: user content', () => {
     ['a non-http URL', 'ftp://example.com/cat.png'],
     ['a data URL without base64', 'data:image/png,raw'],
   ])('rejects %s with a 400 on the url path', (_name, url) => {
-    const error = errorOf({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url } }] }] });
+    const error = errorOf({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x' },
+            { type: 'image_url', image_url: { url } },
+          ],
+        },
+      ],
+    });
     expect(error.status).toBe(400);
     expect(error.kind).toBe('invalid_request');
     expect(error.param).toBe('messages.0.content.1.image_url.url');
@@ -138,7 +177,12 @@ describe('convertOpenAIChatRequestToTurn: user content', () => {
   });
 
   it('rejects input_audio with a 400 on the part type', () => {
-    const error = errorOf(userWith([{ type: 'text', text: 'listen' }, { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }]));
+    const error = errorOf(
+      userWith([
+        { type: 'text', text: 'listen' },
+        { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } },
+      ]),
+    );
     expect(error.status).toBe(400);
     expect(error.kind).toBe('invalid_request');
     expect(error.param).toBe('messages.0.content.1.type');
@@ -180,7 +224,13 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
   it('joins assistant text and refusal parts', () => {
     const { turn } = convertMessages([
       { role: 'user', content: 'Q' },
-      { role: 'assistant', content: [{ type: 'text', text: 'Part one.' }, { type: 'refusal', refusal: 'No more.' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Part one.' },
+          { type: 'refusal', refusal: 'No more.' },
+        ],
+      },
       { role: 'user', content: 'Q2' },
     ]);
     expect(turn.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Part one.\nNo more.' }] });
@@ -222,7 +272,14 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
     const { turn } = convertMessages([
       { role: 'user', content: 'Weather?' },
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
-      { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'Sunny' }, { type: 'text', text: '21 C' }] },
+      {
+        role: 'tool',
+        tool_call_id: 'call_1',
+        content: [
+          { type: 'text', text: 'Sunny' },
+          { type: 'text', text: '21 C' },
+        ],
+      },
     ]);
     expect(turn.messages[2]).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'Sunny\n21 C' }] });
   });
@@ -262,8 +319,20 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
       { role: 'user', content: 'Three' },
     ]);
     expect(normalizeConversation(turn.messages)).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'One' },
+          { type: 'text', text: 'Two' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B' },
+        ],
+      },
       { role: 'user', content: 'Three' },
     ]);
   });
@@ -275,11 +344,24 @@ describe('convertOpenAIChatRequestToTurn: assistant, tool and function messages'
       { role: 'assistant', content: null, tool_calls: [] },
       { role: 'user', content: 'Two' },
     ]);
-    expect(normalizeConversation(turn.messages)).toEqual([{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] }]);
+    expect(normalizeConversation(turn.messages)).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'One' },
+          { type: 'text', text: 'Two' },
+        ],
+      },
+    ]);
   });
 
   it('rejects a function-role message with a 400 on its role', () => {
-    const error = errorOf({ messages: [{ role: 'user', content: 'x' }, { role: 'function', name: 'f', content: '1' }] });
+    const error = errorOf({
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'function', name: 'f', content: '1' },
+      ],
+    });
     expect(error.status).toBe(400);
     expect(error.kind).toBe('invalid_request');
     expect(error.param).toBe('messages.1.role');
@@ -353,9 +435,7 @@ describe('convertOpenAIChatRequestToTurn: request options', () => {
       store: false,
       frequency_penalty: null,
     });
-    expect([...ignored].sort()).toEqual(
-      ['metadata', 'seed', 'temperature', 'top_p', 'user'].sort(),
-    );
+    expect([...ignored].sort()).toEqual(['metadata', 'seed', 'temperature', 'top_p', 'user'].sort());
   });
 
   it('treats temperature 0 as present (only null, false and empty lists are absent)', () => {
@@ -364,7 +444,9 @@ describe('convertOpenAIChatRequestToTurn: request options', () => {
 
   it('turns response_format into the output schema: json_schema as given, json_object as any object, text as none', () => {
     const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
-    expect(convertMessages(hi, { response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } }).turn.outputSchema).toEqual(schema);
+    expect(convertMessages(hi, { response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } }).turn.outputSchema).toEqual(
+      schema,
+    );
     expect(convertMessages(hi, { response_format: { type: 'json_object' } }).turn.outputSchema).toEqual({ type: 'object' });
     expect(convertMessages(hi, { response_format: { type: 'text' } }).turn.outputSchema).toBeUndefined();
     expect(convertMessages(hi).turn.outputSchema).toBeUndefined();
@@ -503,7 +585,11 @@ describe('convertOpenAIChatRequestToTurn: tools', () => {
     const { turn } = convertMessages(
       [
         { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+        },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'Sunny' },
       ],
       { tools },

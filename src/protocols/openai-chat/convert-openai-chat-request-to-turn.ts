@@ -18,10 +18,28 @@ import type { ChatCompletionRequest, ChatMessage } from './openai-chat-wire.ts';
 
 /** Accepted, not applied: the CLI cannot pass them upstream (functions/function_call: deprecated, use tools). */
 const IGNORED_FIELDS = [
-  'temperature', 'top_p', 'seed', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
-  'functions', 'function_call',
-  'user', 'safety_identifier', 'metadata', 'store', 'service_tier', 'prediction', 'modalities', 'audio',
-  'web_search_options', 'verbosity', 'prompt_cache_key', 'prompt_cache_retention',
+  'temperature',
+  'top_p',
+  'seed',
+  'frequency_penalty',
+  'presence_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'functions',
+  'function_call',
+  'user',
+  'safety_identifier',
+  'metadata',
+  'store',
+  'service_tier',
+  'prediction',
+  'modalities',
+  'audio',
+  'web_search_options',
+  'verbosity',
+  'prompt_cache_key',
+  'prompt_cache_retention',
 ] as const;
 
 export interface ConvertedChatRequest {
@@ -82,7 +100,9 @@ function isSet(value: unknown): boolean {
 function clientTools(tools: NonNullable<ChatCompletionRequest['tools']>): ClientTool[] {
   const converted = tools.map((tool, index): ClientTool => {
     if (tool.type !== 'function' || tool.function == null) {
-      throw new ProxyError('invalid_request', `tools.${index}.type: only function tools are supported, got ${quoteClientValue(tool.type)}`, { param: `tools.${index}.type` });
+      throw new ProxyError('invalid_request', `tools.${index}.type: only function tools are supported, got ${quoteClientValue(tool.type)}`, {
+        param: `tools.${index}.type`,
+      });
     }
     const { name, description, parameters } = tool.function;
     // OpenAI allows a function without parameters; the model then sees an empty object schema.
@@ -116,7 +136,6 @@ function outputSchemaFor(format: ChatCompletionRequest['response_format']): Reco
   }
 }
 
-
 function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'developer' }>, index: number): MessageParam | undefined {
   const path = `messages.${index}`;
   switch (message.role) {
@@ -127,7 +146,12 @@ function convertMessage(message: Exclude<ChatMessage, { role: 'system' | 'develo
       const text = joinTextParts(message.content, `${path}.content`);
       if (text !== '') blocks.push({ type: 'text', text });
       for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
-        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseFunctionArguments(call.function.arguments, `${path}.tool_calls.${callIndex}.function.arguments`) });
+        blocks.push({
+          type: 'tool_use',
+          id: call.id,
+          name: call.function.name,
+          input: parseFunctionArguments(call.function.arguments, `${path}.tool_calls.${callIndex}.function.arguments`),
+        });
       }
       // An assistant turn with nothing in it cannot be sent upstream (the API rejects empty content).
       return blocks.length > 0 ? { role: 'assistant', content: blocks } : undefined;
@@ -163,13 +187,13 @@ function userContent(content: ChatMessage['content'], path: string): string | Co
       case 'file':
         return pdfBlockFromFileData(part.file as { file_data?: unknown; filename?: unknown } | undefined, `${partPath}.file`);
       default:
-        throw new ProxyError('invalid_request', `${partPath}.type: content parts of type ${quoteClientValue(part.type)} are not supported (text, image_url and PDF file parts are)`, {
-          param: `${partPath}.type`,
-        });
+        throw new ProxyError(
+          'invalid_request',
+          `${partPath}.type: content parts of type ${quoteClientValue(part.type)} are not supported (text, image_url and PDF file parts are)`,
+          {
+            param: `${partPath}.type`,
+          },
+        );
     }
   });
 }
-
-
-
-

@@ -23,7 +23,12 @@ describe('convertOpenAIUsage', () => {
   });
 
   it('gives all zeros for no usage', () => {
-    expect(convertOpenAIUsage(undefined)).toMatchObject({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0 } });
+    expect(convertOpenAIUsage(undefined)).toMatchObject({
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     expect(convertOpenAIUsage({})).toMatchObject({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
   });
 });

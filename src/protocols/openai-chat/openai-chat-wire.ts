@@ -5,11 +5,7 @@
  */
 import { z } from 'zod';
 
-export type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionMessageToolCall,
-} from 'openai/resources/chat/completions';
+export type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 export type { CompletionUsage } from 'openai/resources/completions';
 
 const part = z.looseObject({ type: z.string() });
@@ -46,16 +42,17 @@ export const chatCompletionRequestSchema = z.looseObject({
     .discriminatedUnion('type', [
       z.looseObject({ type: z.literal('text') }),
       z.looseObject({ type: z.literal('json_object') }),
-      z.looseObject({ type: z.literal('json_schema'), json_schema: z.looseObject({ name: z.string().optional(), schema: z.record(z.string(), z.unknown()).optional() }) }),
+      z.looseObject({
+        type: z.literal('json_schema'),
+        json_schema: z.looseObject({ name: z.string().optional(), schema: z.record(z.string(), z.unknown()).optional() }),
+      }),
     ])
     .nullish(),
   tools: z
     .array(
       z.looseObject({
         type: z.string(),
-        function: z
-          .looseObject({ name: z.string(), description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish() })
-          .optional(),
+        function: z.looseObject({ name: z.string(), description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish() }).optional(),
       }),
     )
     .nullish(),

@@ -28,7 +28,9 @@ export function imageBlockFromUrl(url: unknown, path: string): ImageBlockParam {
 export function pdfBlockFromFileData(file: { file_data?: unknown; filename?: unknown } | undefined, path: string): DocumentBlockParam {
   const data = typeof file?.file_data === 'string' ? DATA_URL.exec(file.file_data) : null;
   if (data == null || data[1]!.toLowerCase() !== 'application/pdf') {
-    throw new ProxyError('invalid_request', `${path}: only PDF files given inline as file_data (data:application/pdf;base64,...) are supported`, { param: path });
+    throw new ProxyError('invalid_request', `${path}: only PDF files given inline as file_data (data:application/pdf;base64,...) are supported`, {
+      param: path,
+    });
   }
   return {
     type: 'document',

@@ -19,7 +19,9 @@ export function joinTextParts(content: string | readonly Part[] | null | undefin
     .map((part, index) => {
       if ((part.type === 'text' || part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text;
       if (part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
-      throw new ProxyError('invalid_request', `${path}.${index}: a part of type ${quoteClientValue(part.type)} is not allowed here`, { param: `${path}.${index}` });
+      throw new ProxyError('invalid_request', `${path}.${index}: a part of type ${quoteClientValue(part.type)} is not allowed here`, {
+        param: `${path}.${index}`,
+      });
     })
     .join('\n');
 }

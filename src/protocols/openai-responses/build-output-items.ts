@@ -25,7 +25,12 @@ export function buildMessageItem(id: string, text: string | undefined, status: I
  * `encrypted`: the thinking block itself, for the client to send back (encode-thinking-as-reasoning.ts).
  */
 export function buildReasoningItem(id: string, summary: string | undefined, encrypted?: string): ResponseReasoningItem {
-  return { id, type: 'reasoning', summary: summary != null ? [{ type: 'summary_text', text: summary }] : [], ...(encrypted != null ? { encrypted_content: encrypted } : {}) };
+  return {
+    id,
+    type: 'reasoning',
+    summary: summary != null ? [{ type: 'summary_text', text: summary }] : [],
+    ...(encrypted != null ? { encrypted_content: encrypted } : {}),
+  };
 }
 
 export function buildFunctionCallItem(id: string, callId: string, name: string, argumentsText: string, status: ItemStatus): ResponseFunctionToolCall {

@@ -24,7 +24,10 @@ const FIXTURE_MODEL = 'claude-sonnet-4-6';
 
 function newState(reasoningSummary = true, request: Record<string, unknown> = {}): OpenAIResponsesStreamState {
   const body = responsesRequestSchema.parse({ model: 'sonnet', input: 'hi', ...request });
-  return createOpenAIResponsesStreamState({ response: createResponseSkeleton(body, { id: RESPONSE_ID, createdAt: CREATED_AT, model: 'sonnet' }), reasoningSummary });
+  return createOpenAIResponsesStreamState({
+    response: createResponseSkeleton(body, { id: RESPONSE_ID, createdAt: CREATED_AT, model: 'sonnet' }),
+    reasoningSummary,
+  });
 }
 
 function toEvents(events: readonly RawMessageStreamEvent[], reasoningSummary = true, request: Record<string, unknown> = {}): ResponsesStreamEvent[] {
@@ -120,29 +123,54 @@ describe('stepOpenAIResponsesEvents on the recorded text turn', () => {
     expectWellFormed(converted);
     const location = { item_id: 'msg_test01_0', output_index: 0, content_index: 0 };
     expect(converted.slice(2, 10)).toEqual([
-      { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: { id: 'msg_test01_0', type: 'message', role: 'assistant', status: 'in_progress', content: [] } },
+      {
+        type: 'response.output_item.added',
+        sequence_number: 2,
+        output_index: 0,
+        item: { id: 'msg_test01_0', type: 'message', role: 'assistant', status: 'in_progress', content: [] },
+      },
       { type: 'response.content_part.added', sequence_number: 3, ...location, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } },
       { type: 'response.output_text.delta', sequence_number: 4, ...location, delta: 'Hello', logprobs: [] },
       { type: 'response.output_text.delta', sequence_number: 5, ...location, delta: ' from the', logprobs: [] },
       { type: 'response.output_text.delta', sequence_number: 6, ...location, delta: ' fake upstream.', logprobs: [] },
       { type: 'response.output_text.done', sequence_number: 7, ...location, text: 'Hello from the fake upstream.', logprobs: [] },
-      { type: 'response.content_part.done', sequence_number: 8, ...location, part: { type: 'output_text', text: 'Hello from the fake upstream.', annotations: [], logprobs: [] } },
+      {
+        type: 'response.content_part.done',
+        sequence_number: 8,
+        ...location,
+        part: { type: 'output_text', text: 'Hello from the fake upstream.', annotations: [], logprobs: [] },
+      },
       {
         type: 'response.output_item.done',
         sequence_number: 9,
         output_index: 0,
-        item: { id: 'msg_test01_0', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello from the fake upstream.', annotations: [], logprobs: [] }] },
+        item: {
+          id: 'msg_test01_0',
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'Hello from the fake upstream.', annotations: [], logprobs: [] }],
+        },
       },
     ]);
   });
 
   it('starts with the response in progress, empty, under the upstream model, and ends with it complete with usage', () => {
     const converted = toEvents(events);
-    expect(converted[0]).toMatchObject({ type: 'response.created', response: { id: RESPONSE_ID, created_at: CREATED_AT, status: 'in_progress', model: FIXTURE_MODEL, output: [], store: false } });
+    expect(converted[0]).toMatchObject({
+      type: 'response.created',
+      response: { id: RESPONSE_ID, created_at: CREATED_AT, status: 'in_progress', model: FIXTURE_MODEL, output: [], store: false },
+    });
     expect(converted[0]!.type === 'response.created' && converted[0]!.response.usage).toBeUndefined();
     expect(converted.at(-1)).toMatchObject({
       type: 'response.completed',
-      response: { id: RESPONSE_ID, status: 'completed', incomplete_details: null, model: FIXTURE_MODEL, usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, total_tokens: 17 } },
+      response: {
+        id: RESPONSE_ID,
+        status: 'completed',
+        incomplete_details: null,
+        model: FIXTURE_MODEL,
+        usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, total_tokens: 17 },
+      },
     });
   });
 
@@ -171,7 +199,17 @@ describe('stepOpenAIResponsesEvents on the recorded thinking-and-text turn', () 
     ]);
     const location = { item_id: 'rs_test01_0', output_index: 0, summary_index: 0 };
     expect(converted[4]).toEqual({ type: 'response.reasoning_summary_text.delta', sequence_number: 4, ...location, delta: 'The user wants a short answer.' });
-    expect(converted[7]).toEqual({ type: 'response.output_item.done', sequence_number: 7, output_index: 0, item: { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'The user wants a short answer.' }], encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/) } });
+    expect(converted[7]).toEqual({
+      type: 'response.output_item.done',
+      sequence_number: 7,
+      output_index: 0,
+      item: {
+        id: 'rs_test01_0',
+        type: 'reasoning',
+        summary: [{ type: 'summary_text', text: 'The user wants a short answer.' }],
+        encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/),
+      },
+    });
   });
 
   it('carries the thinking block in encrypted_content, and redacted thinking as a complete reasoning item', async () => {
@@ -187,7 +225,9 @@ describe('stepOpenAIResponsesEvents on the recorded thinking-and-text turn', () 
       false,
     );
     expectWellFormed(converted);
-    const done = converted.filter((event) => event.type === 'response.output_item.done').map((event) => (event as { item: { encrypted_content?: string } }).item);
+    const done = converted
+      .filter((event) => event.type === 'response.output_item.done')
+      .map((event) => (event as { item: { encrypted_content?: string } }).item);
     expect(decodeReasoningAsThinking(done[0]!.encrypted_content)).toEqual({ type: 'thinking', thinking: 'Think.', signature: 'c2ln' });
     expect(decodeReasoningAsThinking(done[1]!.encrypted_content)).toEqual({ type: 'redacted_thinking', data: 'opaque' });
     expect((await runSdk(converted)).response.output.map((item) => item.type)).toEqual(['reasoning', 'reasoning', 'message']);
@@ -216,25 +256,54 @@ describe('stepOpenAIResponsesEvents on the recorded tool-use turn', () => {
     expectWellFormed(converted);
     const call = converted.filter((event) => 'output_index' in event && event.output_index === 1);
     expect(call).toEqual([
-      { type: 'response.output_item.added', sequence_number: 8, output_index: 1, item: { id: 'fc_test01_1', type: 'function_call', call_id: 'toolu_fixture01', name: 'get_weather', arguments: '', status: 'in_progress' } },
+      {
+        type: 'response.output_item.added',
+        sequence_number: 8,
+        output_index: 1,
+        item: { id: 'fc_test01_1', type: 'function_call', call_id: 'toolu_fixture01', name: 'get_weather', arguments: '', status: 'in_progress' },
+      },
       { type: 'response.function_call_arguments.delta', sequence_number: 9, item_id: 'fc_test01_1', output_index: 1, delta: '{"city":"Paris",' },
       { type: 'response.function_call_arguments.delta', sequence_number: 10, item_id: 'fc_test01_1', output_index: 1, delta: '"unit":"celsius"}' },
-      { type: 'response.function_call_arguments.done', sequence_number: 11, item_id: 'fc_test01_1', output_index: 1, name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+      {
+        type: 'response.function_call_arguments.done',
+        sequence_number: 11,
+        item_id: 'fc_test01_1',
+        output_index: 1,
+        name: 'get_weather',
+        arguments: '{"city":"Paris","unit":"celsius"}',
+      },
       {
         type: 'response.output_item.done',
         sequence_number: 12,
         output_index: 1,
-        item: { id: 'fc_test01_1', type: 'function_call', call_id: 'toolu_fixture01', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}', status: 'completed' },
+        item: {
+          id: 'fc_test01_1',
+          type: 'function_call',
+          call_id: 'toolu_fixture01',
+          name: 'get_weather',
+          arguments: '{"city":"Paris","unit":"celsius"}',
+          status: 'completed',
+        },
       },
     ]);
-    expect(converted.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed', usage: { input_tokens: 30, output_tokens: 17, total_tokens: 47 } } });
+    expect(converted.at(-1)).toMatchObject({
+      type: 'response.completed',
+      response: { status: 'completed', usage: { input_tokens: 30, output_tokens: 17, total_tokens: 47 } },
+    });
   });
 
   it('is accepted by the openai SDK ResponseStream', async () => {
     const { response, argumentDeltas } = await runSdk(toEvents(events));
     expect(argumentDeltas).toEqual(['{"city":"Paris",', '"unit":"celsius"}']);
     expect(response.output_text).toBe('Let me check.');
-    expect(response.output[1]).toMatchObject({ id: 'fc_test01_1', type: 'function_call', call_id: 'toolu_fixture01', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}', status: 'completed' });
+    expect(response.output[1]).toMatchObject({
+      id: 'fc_test01_1',
+      type: 'function_call',
+      call_id: 'toolu_fixture01',
+      name: 'get_weather',
+      arguments: '{"city":"Paris","unit":"celsius"}',
+      status: 'completed',
+    });
   });
 });
 
@@ -244,7 +313,11 @@ describe('the openai SDK harness itself', () => {
   it.each<[string, (events: any[]) => any[], RegExp]>([
     ['response.created first', (converted) => converted.slice(1), /expected 'response.created'/],
     ['content_part.added before a delta', (converted) => converted.filter((event) => event.type !== 'response.content_part.added'), /missing content/],
-    ['output_item.added before a delta', (converted) => converted.filter((event) => event.type !== 'response.output_item.added' && event.type !== 'response.content_part.added'), /missing output/],
+    [
+      'output_item.added before a delta',
+      (converted) => converted.filter((event) => event.type !== 'response.output_item.added' && event.type !== 'response.content_part.added'),
+      /missing output/,
+    ],
   ])('rejects a stream without %s', async (_name, mutate, message) => {
     await expect(runSdk(mutate(structuredClone(toEvents(events))))).rejects.toThrow(message);
   });
@@ -263,8 +336,19 @@ describe('stepOpenAIResponsesEvents on hand-built sequences', () => {
     expectWellFormed(converted);
     const final = converted.at(-1)!;
     expect(final.type === 'response.completed' && final.response.output).toEqual([
-      { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two lookups.' }], encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/) },
-      { id: 'msg_test01_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking both.', annotations: [], logprobs: [] }] },
+      {
+        id: 'rs_test01_0',
+        type: 'reasoning',
+        summary: [{ type: 'summary_text', text: 'Two lookups.' }],
+        encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/),
+      },
+      {
+        id: 'msg_test01_1',
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Checking both.', annotations: [], logprobs: [] }],
+      },
       { id: 'fc_test01_2', type: 'function_call', call_id: 'toolu_a', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
       // A call without input fragments has the empty object as arguments.
       { id: 'fc_test01_3', type: 'function_call', call_id: 'toolu_b', name: 'get_time', arguments: '{}', status: 'completed' },
@@ -272,10 +356,20 @@ describe('stepOpenAIResponsesEvents on hand-built sequences', () => {
   });
 
   it('gives no message for an empty text block, and drops empty deltas', () => {
-    const converted = toEvents([messageStart(), ...textBlock(0), ...textBlock(1, '', 'A', ''), ...toolBlock(2, 'toolu_e', 'run', '', '{}'), ...messageEnd('tool_use')]);
+    const converted = toEvents([
+      messageStart(),
+      ...textBlock(0),
+      ...textBlock(1, '', 'A', ''),
+      ...toolBlock(2, 'toolu_e', 'run', '', '{}'),
+      ...messageEnd('tool_use'),
+    ]);
     expectWellFormed(converted);
-    expect(converted.filter((event) => event.type === 'response.output_item.added').map((event) => event.type === 'response.output_item.added' && event.item.type)).toEqual(['message', 'function_call']);
-    expect(converted.filter((event) => event.type === 'response.output_text.delta').map((event) => event.type === 'response.output_text.delta' && event.delta)).toEqual(['A']);
+    expect(
+      converted.filter((event) => event.type === 'response.output_item.added').map((event) => event.type === 'response.output_item.added' && event.item.type),
+    ).toEqual(['message', 'function_call']);
+    expect(
+      converted.filter((event) => event.type === 'response.output_text.delta').map((event) => event.type === 'response.output_text.delta' && event.delta),
+    ).toEqual(['A']);
     expect(converted.filter((event) => event.type === 'response.function_call_arguments.delta')).toHaveLength(1);
   });
 
@@ -352,9 +446,11 @@ describe('stepOpenAIResponsesEvents on hand-built sequences', () => {
 
   it('finishOpenAIResponsesEvents closes the items still open', () => {
     const state = newState();
-    const converted = [messageStart(), ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } })].flatMap(
-      (event) => stepOpenAIResponsesEvents(state, event),
-    );
+    const converted = [
+      messageStart(),
+      ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+      ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } }),
+    ].flatMap((event) => stepOpenAIResponsesEvents(state, event));
     converted.push(...finishOpenAIResponsesEvents(state));
     expectWellFormed(converted);
     expect(types(converted).slice(-4)).toEqual(['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
@@ -370,9 +466,13 @@ describe('failOpenAIResponsesEvents', () => {
 
   it('ends a started stream with response.failed (the partial output, cut off) and an error event, continuing the numbers', () => {
     const state = newState();
-    const converted = [messageStart(), ...textBlock(0, 'Done.'), ...toolBlock(1, 'toolu_x', 'run'), ev({ type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } }), ev({ type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Half' } })].flatMap(
-      (event) => stepOpenAIResponsesEvents(state, event),
-    );
+    const converted = [
+      messageStart(),
+      ...textBlock(0, 'Done.'),
+      ...toolBlock(1, 'toolu_x', 'run'),
+      ev({ type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } }),
+      ev({ type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Half' } }),
+    ].flatMap((event) => stepOpenAIResponsesEvents(state, event));
     converted.push(...failOpenAIResponsesEvents(state, failure));
     expectWellFormed(converted);
     const [failed, error] = converted.slice(-2);

@@ -87,7 +87,9 @@ export function stepOpenAIResponsesEvents(state: OpenAIResponsesStreamState, eve
         case 'input_json_delta':
           if (block.kind !== 'function_call' || delta.partial_json === '') return [];
           block.arguments += delta.partial_json;
-          return number(state, [{ type: 'response.function_call_arguments.delta', item_id: block.id, output_index: block.outputIndex, delta: delta.partial_json }]);
+          return number(state, [
+            { type: 'response.function_call_arguments.delta', item_id: block.id, output_index: block.outputIndex, delta: delta.partial_json },
+          ]);
         case 'signature_delta':
           if (block.kind === 'reasoning') block.signature += delta.signature;
           return [];
@@ -179,7 +181,11 @@ function addItem(state: OpenAIResponsesStreamState, item: WireResponse['output']
   return { type: 'response.output_item.added', output_index: outputIndex, item };
 }
 
-function startBlock(state: OpenAIResponsesStreamState, index: number, block: Extract<RawMessageStreamEvent, { type: 'content_block_start' }>['content_block']): UnnumberedEvent[] {
+function startBlock(
+  state: OpenAIResponsesStreamState,
+  index: number,
+  block: Extract<RawMessageStreamEvent, { type: 'content_block_start' }>['content_block'],
+): UnnumberedEvent[] {
   const outputIndex = state.response.output.length;
   switch (block.type) {
     case 'text':
@@ -219,7 +225,14 @@ function textDelta(state: OpenAIResponsesStreamState, block: Extract<OpenBlock, 
     events.push({ type: 'response.content_part.added', item_id: block.item.id, output_index: outputIndex, content_index: 0, part: buildOutputText('') });
   }
   block.text += text;
-  events.push({ type: 'response.output_text.delta', item_id: block.item.id, output_index: block.item.outputIndex, content_index: 0, delta: text, logprobs: [] });
+  events.push({
+    type: 'response.output_text.delta',
+    item_id: block.item.id,
+    output_index: block.item.outputIndex,
+    content_index: 0,
+    delta: text,
+    logprobs: [],
+  });
   return events;
 }
 
@@ -257,7 +270,11 @@ function closeBlock(state: OpenAIResponsesStreamState, block: OpenBlock): Unnumb
         events.push({ type: 'response.reasoning_summary_text.done', ...location, text: block.summary });
         events.push({ type: 'response.reasoning_summary_part.done', ...location, part: { type: 'summary_text', text: block.summary } });
       }
-      const item = buildReasoningItem(block.id, block.summary, encodeThinkingAsReasoning({ type: 'thinking', thinking: block.thinking, signature: block.signature }));
+      const item = buildReasoningItem(
+        block.id,
+        block.summary,
+        encodeThinkingAsReasoning({ type: 'thinking', thinking: block.thinking, signature: block.signature }),
+      );
       state.response.output[block.outputIndex] = structuredClone(item);
       events.push({ type: 'response.output_item.done', output_index: block.outputIndex, item });
       return events;

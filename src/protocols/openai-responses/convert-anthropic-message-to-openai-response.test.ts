@@ -7,15 +7,31 @@ import { createResponseSkeleton } from './create-response-skeleton.ts';
 import { responsesRequestSchema } from './openai-responses-wire.ts';
 
 function message(content: unknown[], stopReason: string | null = 'end_turn', usage: Record<string, unknown> = { input_tokens: 10, output_tokens: 5 }): Message {
-  return { id: 'msg_01', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content, stop_reason: stopReason, stop_sequence: null, usage } as unknown as Message;
+  return {
+    id: 'msg_01',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-6',
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage,
+  } as unknown as Message;
 }
 
 function skeleton(request: Record<string, unknown> = {}) {
-  return createResponseSkeleton(responsesRequestSchema.parse({ model: 'sonnet', input: 'hi', ...request }), { id: 'resp_test01', createdAt: 1_700_000_000, model: 'sonnet' });
+  return createResponseSkeleton(responsesRequestSchema.parse({ model: 'sonnet', input: 'hi', ...request }), {
+    id: 'resp_test01',
+    createdAt: 1_700_000_000,
+    model: 'sonnet',
+  });
 }
 
 function convert(content: unknown[], options: { stopReason?: string | null; reasoningSummary?: boolean; request?: Record<string, unknown> } = {}) {
-  return convertAnthropicMessageToOpenAIResponse(message(content, options.stopReason), { skeleton: skeleton(options.request), reasoningSummary: options.reasoningSummary ?? true });
+  return convertAnthropicMessageToOpenAIResponse(message(content, options.stopReason), {
+    skeleton: skeleton(options.request),
+    reasoningSummary: options.reasoningSummary ?? true,
+  });
 }
 
 /** What the openai SDK makes of the JSON body (it adds output_text on the client). */
@@ -38,7 +54,15 @@ describe('convertAnthropicMessageToOpenAIResponse', () => {
       max_output_tokens: null,
       metadata: {},
       model: 'claude-sonnet-4-6',
-      output: [{ id: 'msg_test01_0', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello.', annotations: [], logprobs: [] }] }],
+      output: [
+        {
+          id: 'msg_test01_0',
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'Hello.', annotations: [], logprobs: [] }],
+        },
+      ],
       parallel_tool_calls: true,
       previous_response_id: null,
       reasoning: { effort: null, summary: null },
@@ -49,7 +73,13 @@ describe('convertAnthropicMessageToOpenAIResponse', () => {
       tools: [],
       top_p: null,
       truncation: 'disabled',
-      usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 },
+      usage: {
+        input_tokens: 10,
+        input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+        output_tokens: 5,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 15,
+      },
     });
   });
 
@@ -65,17 +95,40 @@ describe('convertAnthropicMessageToOpenAIResponse', () => {
     );
     expect(response.status).toBe('completed');
     expect(response.output).toEqual([
-      { id: 'rs_test01_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Look it up.' }], encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/) },
-      { id: 'msg_test01_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }] },
+      {
+        id: 'rs_test01_0',
+        type: 'reasoning',
+        summary: [{ type: 'summary_text', text: 'Look it up.' }],
+        encrypted_content: expect.stringMatching(/^claude-cli-proxy\.thinking\.v1:/),
+      },
+      {
+        id: 'msg_test01_1',
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }],
+      },
       { id: 'fc_test01_2', type: 'function_call', call_id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
       { id: 'fc_test01_3', type: 'function_call', call_id: 'toolu_2', name: 'now', arguments: '{}', status: 'completed' },
     ]);
   });
 
   it('keeps the thinking text out of the summary when none was asked for, carries thinking and redacted thinking for the round trip, and skips empty text', () => {
-    const response = convert([{ type: 'thinking', thinking: 'secret', signature: 's' }, { type: 'text', text: '' }, { type: 'redacted_thinking', data: 'x' }], { reasoningSummary: false });
+    const response = convert(
+      [
+        { type: 'thinking', thinking: 'secret', signature: 's' },
+        { type: 'text', text: '' },
+        { type: 'redacted_thinking', data: 'x' },
+      ],
+      { reasoningSummary: false },
+    );
     expect(response.output).toEqual([
-      { id: 'rs_test01_0', type: 'reasoning', summary: [], encrypted_content: encodeThinkingAsReasoning({ type: 'thinking', thinking: 'secret', signature: 's' }) },
+      {
+        id: 'rs_test01_0',
+        type: 'reasoning',
+        summary: [],
+        encrypted_content: encodeThinkingAsReasoning({ type: 'thinking', thinking: 'secret', signature: 's' }),
+      },
       { id: 'rs_test01_1', type: 'reasoning', summary: [], encrypted_content: encodeThinkingAsReasoning({ type: 'redacted_thinking', data: 'x' }) },
     ]);
   });
@@ -89,7 +142,11 @@ describe('convertAnthropicMessageToOpenAIResponse', () => {
   });
 
   it('is read by the openai SDK, whose output_text helper joins the message texts', async () => {
-    const body = convert([{ type: 'thinking', thinking: 't', signature: 's' }, { type: 'text', text: 'One. ' }, { type: 'text', text: 'Two.' }]);
+    const body = convert([
+      { type: 'thinking', thinking: 't', signature: 's' },
+      { type: 'text', text: 'One. ' },
+      { type: 'text', text: 'Two.' },
+    ]);
     const response = await throughSdk(body);
     expect(response.output_text).toBe('One. Two.');
     expect(response.usage?.total_tokens).toBe(15);

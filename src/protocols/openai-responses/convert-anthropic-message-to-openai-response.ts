@@ -22,14 +22,20 @@ export function convertAnthropicMessageToOpenAIResponse(message: Message, option
         break;
       case 'thinking':
         output.push(
-          buildReasoningItem(buildOutputItemId(skeleton.id, 'rs', outputIndex), options.reasoningSummary && block.thinking !== '' ? block.thinking : undefined, encodeThinkingAsReasoning(block)),
+          buildReasoningItem(
+            buildOutputItemId(skeleton.id, 'rs', outputIndex),
+            options.reasoningSummary && block.thinking !== '' ? block.thinking : undefined,
+            encodeThinkingAsReasoning(block),
+          ),
         );
         break;
       case 'redacted_thinking':
         output.push(buildReasoningItem(buildOutputItemId(skeleton.id, 'rs', outputIndex), undefined, encodeThinkingAsReasoning(block)));
         break;
       case 'tool_use':
-        output.push(buildFunctionCallItem(buildOutputItemId(skeleton.id, 'fc', outputIndex), block.id, block.name, JSON.stringify(block.input ?? {}), 'completed'));
+        output.push(
+          buildFunctionCallItem(buildOutputItemId(skeleton.id, 'fc', outputIndex), block.id, block.name, JSON.stringify(block.input ?? {}), 'completed'),
+        );
         break;
       default:
         // Server-tool blocks carry nothing a Responses client could use.

@@ -60,7 +60,14 @@ describe('convertOpenAIResponsesRequestToTurn: input', () => {
       instructions: 'You are terse.',
       input: [
         { role: 'developer', content: 'Answer in French.' },
-        { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'One.' }, { type: 'input_text', text: 'Two.' }] },
+        {
+          type: 'message',
+          role: 'system',
+          content: [
+            { type: 'input_text', text: 'One.' },
+            { type: 'input_text', text: 'Two.' },
+          ],
+        },
         user('Bonjour'),
         { role: 'developer', content: '' },
       ],
@@ -78,7 +85,14 @@ describe('convertOpenAIResponsesRequestToTurn: input', () => {
         { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Lima"}', status: 'completed' },
         { type: 'function_call', call_id: 'call_2', name: 'get_time', arguments: '' },
         { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
-        { type: 'function_call_output', call_id: 'call_2', output: [{ type: 'input_text', text: 'noon' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG_DATA}` }] },
+        {
+          type: 'function_call_output',
+          call_id: 'call_2',
+          output: [
+            { type: 'input_text', text: 'noon' },
+            { type: 'input_image', image_url: `data:image/png;base64,${PNG_DATA}` },
+          ],
+        },
         user('Thanks'),
       ],
     });
@@ -96,7 +110,14 @@ describe('convertOpenAIResponsesRequestToTurn: input', () => {
         role: 'user',
         content: [
           { type: 'tool_result', tool_use_id: 'call_1', content: 'sunny' },
-          { type: 'tool_result', tool_use_id: 'call_2', content: [{ type: 'text', text: 'noon' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_DATA } }] },
+          {
+            type: 'tool_result',
+            tool_use_id: 'call_2',
+            content: [
+              { type: 'text', text: 'noon' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_DATA } },
+            ],
+          },
           { type: 'text', text: 'Thanks' },
         ],
       },
@@ -198,11 +219,24 @@ describe('convertOpenAIResponsesRequestToTurn: statelessness', () => {
 });
 
 describe('convertOpenAIResponsesRequestToTurn: tools', () => {
-  const weather = { type: 'function', name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true };
+  const weather = {
+    type: 'function',
+    name: 'get_weather',
+    description: 'Weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    strict: true,
+  };
 
   it('takes flat function tools as client tools, and drops every other tool type, naming it', () => {
     const { turn, ignored } = convert({
-      tools: [{ type: 'web_search' }, weather, { type: 'custom', name: 'apply_patch', format: { type: 'grammar' } }, { type: 'function', name: 'now', parameters: null }, { type: 'local_shell' }, { type: 'mcp', server_label: 'x' }],
+      tools: [
+        { type: 'web_search' },
+        weather,
+        { type: 'custom', name: 'apply_patch', format: { type: 'grammar' } },
+        { type: 'function', name: 'now', parameters: null },
+        { type: 'local_shell' },
+        { type: 'mcp', server_label: 'x' },
+      ],
     });
     expect(turn.tools).toEqual([
       { name: 'get_weather', description: 'Weather', inputSchema: weather.parameters },
@@ -285,13 +319,26 @@ describe('convertOpenAIResponsesRequestToTurn: settings', () => {
       client_metadata: { anything: true },
     });
     expect(ignored).toEqual([
-      'temperature', 'top_p', 'top_logprobs', 'user', 'safety_identifier', 'metadata', 'store', 'service_tier', 'prompt_cache_key', 'include',
-      'truncation', 'text.verbosity', 'stream_options.include_obfuscation',
+      'temperature',
+      'top_p',
+      'top_logprobs',
+      'user',
+      'safety_identifier',
+      'metadata',
+      'store',
+      'service_tier',
+      'prompt_cache_key',
+      'include',
+      'truncation',
+      'text.verbosity',
+      'stream_options.include_obfuscation',
     ]);
   });
 
   it('does not list the settings the proxy follows anyway: store false, truncation disabled, no obfuscation', () => {
-    expect(convert({ store: false, truncation: 'disabled', stream_options: { include_obfuscation: false }, include: [], parallel_tool_calls: true }).ignored).toEqual([]);
+    expect(
+      convert({ store: false, truncation: 'disabled', stream_options: { include_obfuscation: false }, include: [], parallel_tool_calls: true }).ignored,
+    ).toEqual([]);
   });
 
   it('rejects an unknown model and a missing input with a 400 naming the field', () => {

@@ -21,8 +21,19 @@ import type { ResponsesInputItem, ResponsesRequest } from './openai-responses-wi
 
 /** Accepted, not applied: the CLI cannot pass them upstream. `store: false` is what the proxy does anyway. */
 const IGNORED_FIELDS = [
-  'temperature', 'top_p', 'top_logprobs', 'user', 'safety_identifier', 'metadata', 'store', 'service_tier',
-  'prompt_cache_key', 'prompt_cache_retention', 'include', 'max_tool_calls', 'context_management',
+  'temperature',
+  'top_p',
+  'top_logprobs',
+  'user',
+  'safety_identifier',
+  'metadata',
+  'store',
+  'service_tier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'include',
+  'max_tool_calls',
+  'context_management',
 ] as const;
 
 export interface ConvertedResponsesRequest {
@@ -87,7 +98,11 @@ function rejectStatefulFields(request: ResponsesRequest): void {
   }
   if (request.conversation != null) throw new ProxyError('invalid_request', `conversation: not supported; ${STATELESS}`, { param: 'conversation' });
   if (request.prompt != null) {
-    throw new ProxyError('invalid_request', 'prompt: stored prompt templates are not available through claude-cli-proxy; send the prompt text in instructions and input', { param: 'prompt' });
+    throw new ProxyError(
+      'invalid_request',
+      'prompt: stored prompt templates are not available through claude-cli-proxy; send the prompt text in instructions and input',
+      { param: 'prompt' },
+    );
   }
   if (request.background === true) {
     throw new ProxyError('invalid_request', `background: background responses need storage to be polled; ${STATELESS}`, { param: 'background' });
@@ -135,12 +150,18 @@ function convertItem(item: ResponsesInputItem, path: string, conversation: Conve
     }
     case 'function_call': {
       const call = parseItem(functionCallItemSchema, item, path);
-      conversation.messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: call.call_id, name: call.name, input: parseFunctionArguments(call.arguments, `${path}.arguments`) }] });
+      conversation.messages.push({
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: call.call_id, name: call.name, input: parseFunctionArguments(call.arguments, `${path}.arguments`) }],
+      });
       return;
     }
     case 'function_call_output': {
       const output = parseItem(functionCallOutputItemSchema, item, path);
-      conversation.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: output.call_id, content: toolResultContent(output.output, `${path}.output`) }] });
+      conversation.messages.push({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: output.call_id, content: toolResultContent(output.output, `${path}.output`) }],
+      });
       return;
     }
     case 'reasoning': {
@@ -172,7 +193,6 @@ function parseItem<Schema extends z.ZodType>(schema: Schema, value: unknown, pat
   throw new ProxyError('invalid_request', `${field}: ${message}`, { param: field });
 }
 
-
 function isTextPart(part: { type: string; [key: string]: unknown }): part is { type: string; text: string } {
   return (part.type === 'input_text' || part.type === 'output_text' || part.type === 'text') && typeof part.text === 'string';
 }
@@ -197,20 +217,27 @@ function mediaOrText(part: { type: string; [key: string]: unknown }, path: strin
     case 'input_image':
       if (typeof part.image_url !== 'string' && part.file_id != null) {
         // Uploaded files live in OpenAI's storage, which the proxy cannot read.
-        throw new ProxyError('invalid_request', `${path}.file_id: uploaded files are not available through claude-cli-proxy; send image_url as a data: URL or an http(s) URL`, {
-          param: `${path}.file_id`,
-        });
+        throw new ProxyError(
+          'invalid_request',
+          `${path}.file_id: uploaded files are not available through claude-cli-proxy; send image_url as a data: URL or an http(s) URL`,
+          {
+            param: `${path}.file_id`,
+          },
+        );
       }
       return imageBlockFromUrl(part.image_url, `${path}.image_url`);
     case 'input_file':
       return pdfBlockFromFileData({ file_data: part.file_data, filename: part.filename }, path);
     default:
-      throw new ProxyError('invalid_request', `${path}.type: content parts of type ${quoteClientValue(part.type)} are not supported (input_text, input_image and PDF input_file parts are)`, {
-        param: `${path}.type`,
-      });
+      throw new ProxyError(
+        'invalid_request',
+        `${path}.type: content parts of type ${quoteClientValue(part.type)} are not supported (input_text, input_image and PDF input_file parts are)`,
+        {
+          param: `${path}.type`,
+        },
+      );
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
@@ -262,4 +289,3 @@ function outputSchemaFor(format: NonNullable<ResponsesRequest['text']>['format']
       return assertNever(format, 'text.format');
   }
 }
-

@@ -10,7 +10,17 @@ function skeleton(request: Record<string, unknown>) {
 
 describe('createResponseSkeleton', () => {
   it('starts in progress with no output, stores nothing and points at no earlier response', () => {
-    expect(skeleton({})).toMatchObject({ id: 'resp_test01', object: 'response', created_at: 1_700_000_000, model: 'sonnet', status: 'in_progress', output: [], store: false, previous_response_id: null, background: false });
+    expect(skeleton({})).toMatchObject({
+      id: 'resp_test01',
+      object: 'response',
+      created_at: 1_700_000_000,
+      model: 'sonnet',
+      status: 'in_progress',
+      output: [],
+      store: false,
+      previous_response_id: null,
+      background: false,
+    });
     expect(skeleton({ store: true }).store).toBe(false);
   });
 
@@ -45,8 +55,8 @@ describe('createResponseSkeleton', () => {
   });
 
   it('echoes only the function tools, which are the ones the model was given', () => {
-    expect(skeleton({ tools: [{ type: 'web_search' }, { type: 'function', name: 'f', description: 'd', parameters: { type: 'object' }, strict: false }] }).tools).toEqual([
-      { type: 'function', name: 'f', description: 'd', parameters: { type: 'object' }, strict: false },
-    ]);
+    expect(
+      skeleton({ tools: [{ type: 'web_search' }, { type: 'function', name: 'f', description: 'd', parameters: { type: 'object' }, strict: false }] }).tools,
+    ).toEqual([{ type: 'function', name: 'f', description: 'd', parameters: { type: 'object' }, strict: false }]);
   });
 });

@@ -14,7 +14,8 @@ const PREFIX = 'claude-cli-proxy.thinking.v1:';
 export type ThinkingBlock = ThinkingBlockParam | RedactedThinkingBlockParam;
 
 export function encodeThinkingAsReasoning(block: ThinkingBlock): string {
-  const payload = block.type === 'thinking' ? { type: block.type, thinking: block.thinking, signature: block.signature } : { type: block.type, data: block.data };
+  const payload =
+    block.type === 'thinking' ? { type: block.type, thinking: block.thinking, signature: block.signature } : { type: block.type, data: block.data };
   return `${PREFIX}${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64')}`;
 }
 

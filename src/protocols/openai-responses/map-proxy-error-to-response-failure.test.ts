@@ -24,6 +24,8 @@ describe('mapProxyErrorToResponseFailure', () => {
       type: 'requests',
       param: null,
     });
-    expect(mapProxyErrorToResponseFailure(new ProxyError('rate_limit', 'Please try again in 3s.', { retryAfterSeconds: 3 })).message).toBe('Please try again in 3s.');
+    expect(mapProxyErrorToResponseFailure(new ProxyError('rate_limit', 'Please try again in 3s.', { retryAfterSeconds: 3 })).message).toBe(
+      'Please try again in 3s.',
+    );
   });
 });

@@ -37,9 +37,7 @@ async function sdkFinalMessage(events: readonly RawMessageStreamEvent[]): Promis
     maxRetries: 0,
     fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
   });
-  const message = await client.messages
-    .stream({ model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: 'hello' }] })
-    .finalMessage();
+  const message = await client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: 'hello' }] }).finalMessage();
   // The SDK's own structured-output helper field, not part of the wire message.
   const { parsed_output: _parsedOutput, ...wire } = message as Message & { parsed_output?: unknown };
   return wire;
@@ -99,13 +97,12 @@ describe('accumulateMessage on recorded turns', () => {
     expect(fold(fixtureEvents('dropped-before-content'))).toMatchObject({ content: [{ type: 'text', text: 'Recovered answer.' }], stop_reason: 'end_turn' });
   });
 
-  it.each(FIXTURE_VERSIONS.flatMap((version) => ['text', 'thinking-and-text', 'tool-use', 'dropped-before-content'].map((scenario) => [scenario, version] as const)))(
-    'builds the same message as the official SDK MessageStream from %s (CLI %s)',
-    async (scenario, version) => {
-      const events = fixtureEvents(scenario, version);
-      expect(await sdkFinalMessage(events)).toEqual(fold(events));
-    },
-  );
+  it.each(
+    FIXTURE_VERSIONS.flatMap((version) => ['text', 'thinking-and-text', 'tool-use', 'dropped-before-content'].map((scenario) => [scenario, version] as const)),
+  )('builds the same message as the official SDK MessageStream from %s (CLI %s)', async (scenario, version) => {
+    const events = fixtureEvents(scenario, version);
+    expect(await sdkFinalMessage(events)).toEqual(fold(events));
+  });
 });
 
 describe('accumulateMessage rules', () => {
@@ -185,14 +182,19 @@ describe('accumulateMessage rules', () => {
     const state = createMessageAccumulator();
     accumulateMessage(state, messageStart());
     expect(
-      failure(() => accumulateMessage(state, { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'x' } } as RawMessageStreamEvent)).message,
+      failure(() => accumulateMessage(state, { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'x' } } as RawMessageStreamEvent))
+        .message,
     ).toBe('unexpected event order: delta for block 2 before its start');
   });
 
   it('fails on tool input that is not JSON', () => {
     const state = createMessageAccumulator();
     accumulateMessage(state, messageStart());
-    accumulateMessage(state, { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'n', input: {} } } as RawMessageStreamEvent);
+    accumulateMessage(state, {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'tool_use', id: 't', name: 'n', input: {} },
+    } as RawMessageStreamEvent);
     accumulateMessage(state, { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"a":' } });
     expect(failure(() => accumulateMessage(state, { type: 'content_block_stop', index: 0 })).message).toBe('the model sent tool input that is not valid JSON');
   });

@@ -32,14 +32,20 @@ function registerAnthropicMessagesRoutes(app: FastifyInstance, dependencies: App
     const { events, started } = runTurn(request, reply, dependencies, turn, ignored);
 
     if (body.stream === true) {
-      await streamSseResponse(request, reply, toFrames(events), {
-        keepAlive: { event: 'ping', data: { type: 'ping' } },
-        errorFrames: (error) => {
-          const { error: detail } = formatAnthropicError(error, request.id);
-          return [{ event: 'error', data: { type: 'error', error: detail } }];
+      await streamSseResponse(
+        request,
+        reply,
+        toFrames(events),
+        {
+          keepAlive: { event: 'ping', data: { type: 'ping' } },
+          errorFrames: (error) => {
+            const { error: detail } = formatAnthropicError(error, request.id);
+            return [{ event: 'error', data: { type: 'error', error: detail } }];
+          },
+          endFrames: [],
         },
-        endFrames: [],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now, started });
+        { keepAliveMs: config.keepAliveIntervalMs, now, started },
+      );
       return reply;
     }
     return collectMessage(events);

@@ -38,7 +38,16 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         ...('differences' in cli.fidelity && cli.fidelity.differences.length > 0 ? { fidelity_differences: cli.fidelity.differences } : {}),
       },
       processes: { active: dependencies.runner.activeCount() },
-      pool: { in_use: pool.inUse, queued: pool.queued, max_concurrent: pool.maxConcurrent, warm_size: pool.warm.size, warm_idle: pool.warm.idle, affinity_size: pool.affinity.size, affinity_kept: pool.affinity.kept, affinity_continued: pool.affinity.continued },
+      pool: {
+        in_use: pool.inUse,
+        queued: pool.queued,
+        max_concurrent: pool.maxConcurrent,
+        warm_size: pool.warm.size,
+        warm_idle: pool.warm.idle,
+        affinity_size: pool.affinity.size,
+        affinity_kept: pool.affinity.kept,
+        affinity_continued: pool.affinity.continued,
+      },
     };
   });
 }

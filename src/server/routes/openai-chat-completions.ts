@@ -34,11 +34,17 @@ function registerOpenAIChatCompletionsRoutes(app: FastifyInstance, dependencies:
     const created = Math.floor(now() / 1000);
 
     if (stream) {
-      await streamSseResponse(request, reply, convertAnthropicEventsToChunks(events, { id, created, includeUsage, model: turn.model }), {
-        keepAlive: { comment: 'keep-alive' },
-        errorFrames: (error) => [{ data: formatOpenAIError(error) }],
-        endFrames: [{ rawData: '[DONE]' }],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now, started });
+      await streamSseResponse(
+        request,
+        reply,
+        convertAnthropicEventsToChunks(events, { id, created, includeUsage, model: turn.model }),
+        {
+          keepAlive: { comment: 'keep-alive' },
+          errorFrames: (error) => [{ data: formatOpenAIError(error) }],
+          endFrames: [{ rawData: '[DONE]' }],
+        },
+        { keepAliveMs: config.keepAliveIntervalMs, now, started },
+      );
       return reply;
     }
     return convertAnthropicMessageToOpenAIChatCompletion(await collectMessage(events), { id, created });

@@ -34,11 +34,17 @@ function registerOpenAIResponsesRoutes(app: FastifyInstance, dependencies: AppDe
 
     if (stream) {
       const { frames, errorFrames } = convertAnthropicEventsToResponsesFrames(events, { response: skeleton, reasoningSummary });
-      await streamSseResponse(request, reply, frames, {
-        keepAlive: { comment: 'keep-alive' },
-        errorFrames,
-        endFrames: [],
-      }, { keepAliveMs: config.keepAliveIntervalMs, now, started });
+      await streamSseResponse(
+        request,
+        reply,
+        frames,
+        {
+          keepAlive: { comment: 'keep-alive' },
+          errorFrames,
+          endFrames: [],
+        },
+        { keepAliveMs: config.keepAliveIntervalMs, now, started },
+      );
       return reply;
     }
     return convertAnthropicMessageToOpenAIResponse(await collectMessage(events), { skeleton, reasoningSummary });

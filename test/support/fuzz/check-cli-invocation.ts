@@ -13,7 +13,8 @@ export function checkCliInvocation(invocation: CliInvocation): string[] {
   const problems: string[] = [];
   const argvCharacters = invocation.args.reduce((sum, argument) => sum + argument.length, 0);
   if (argvCharacters > MAX_ARGV_CHARACTERS) problems.push(`argv holds ${argvCharacters} characters`);
-  if (invocation.args.some((argument, index) => index > 0 && argument.startsWith('-') && invocation.args[index - 1] === '--model')) problems.push('a model that looks like a flag');
+  if (invocation.args.some((argument, index) => index > 0 && argument.startsWith('-') && invocation.args[index - 1] === '--model'))
+    problems.push('a model that looks like a flag');
   for (const step of invocation.stdinSteps) {
     if (step.line.includes('\n')) problems.push('a stdin line with a raw newline');
     try {
@@ -75,7 +76,9 @@ function sourceProblems(value: unknown, path: string, kinds: readonly string[]):
   switch (value.type) {
     case 'base64':
     case 'text':
-      return typeof value.data === 'string' && value.data !== '' && MEDIA_TYPES[value.type]!.includes(String(value.media_type)) ? [] : [`${path}: ${value.type} source without data or media_type`];
+      return typeof value.data === 'string' && value.data !== '' && MEDIA_TYPES[value.type]!.includes(String(value.media_type))
+        ? []
+        : [`${path}: ${value.type} source without data or media_type`];
     case 'url':
       return typeof value.url === 'string' ? [] : [`${path}: url source without url`];
     case 'file':

@@ -65,7 +65,10 @@ function checkStream(text: string, protocol: WireProtocol): string[] {
   const frames = text.split('\n\n').filter((frame) => frame.trim() !== '');
   const types: string[] = [];
   for (const frame of frames) {
-    const data = frame.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+    const data = frame
+      .split('\n')
+      .find((line) => line.startsWith('data: '))
+      ?.slice(6);
     if (data == null) continue;
     if (data === '[DONE]') {
       types.push('[DONE]');

@@ -29,9 +29,21 @@ const messagesSeeds: Json[] = [
     system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
     stop_sequences: ['END', '\n\nHuman:'],
     messages: [
-      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'text', text: 'a pixel' }] },
-      { role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_BASE64 }, title: 'doc' }, { type: 'text', text: 'and this?' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_BASE64 }, title: 'doc' },
+          { type: 'text', text: 'and this?' },
+        ],
+      },
     ],
   },
   {
@@ -40,7 +52,10 @@ const messagesSeeds: Json[] = [
     stream: true,
     thinking: { type: 'enabled', budget_tokens: 1024 },
     output_config: { effort: 'low' },
-    tools: [{ name: 'get_weather', description: 'Weather', input_schema: weatherSchema }, { type: 'web_search_20250305', name: 'web_search' }],
+    tools: [
+      { name: 'get_weather', description: 'Weather', input_schema: weatherSchema },
+      { type: 'web_search_20250305', name: 'web_search' },
+    ],
     tool_choice: { type: 'auto', disable_parallel_tool_use: true },
     messages: [
       { role: 'user', content: 'weather in Paris?' },
@@ -54,7 +69,14 @@ const messagesSeeds: Json[] = [
       {
         role: 'user',
         content: [
-          { type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'text', text: 'sunny' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }] },
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_01',
+            content: [
+              { type: 'text', text: 'sunny' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } },
+            ],
+          },
         ],
       },
     ],
@@ -66,7 +88,13 @@ const messagesSeeds: Json[] = [
     metadata: { user_id: 'u1' },
     temperature: 0.5,
     messages: [
-      { role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }, { type: 'text', text: 'name?' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+          { type: 'text', text: 'name?' },
+        ],
+      },
     ],
   },
   {
@@ -76,8 +104,20 @@ const messagesSeeds: Json[] = [
     tools: [{ name: 'lookup', input_schema: { type: 'object' } }],
     messages: [
       { role: 'user', content: 'find it' },
-      { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'abc' }, { type: 'tool_use', id: 'toolu_02', name: 'lookup', input: {} }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_02', content: 'not found', is_error: true }, { type: 'text', text: 'try again' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'redacted_thinking', data: 'abc' },
+          { type: 'tool_use', id: 'toolu_02', name: 'lookup', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_02', content: 'not found', is_error: true },
+          { type: 'text', text: 'try again' },
+        ],
+      },
     ],
   },
 ];
@@ -94,7 +134,13 @@ const chatSeeds: Json[] = [
     messages: [
       { role: 'system', content: 'Be brief.' },
       { role: 'developer', content: [{ type: 'text', text: 'Really.' }] },
-      { role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } },
+        ],
+      },
     ],
   },
   {
@@ -114,7 +160,15 @@ const chatSeeds: Json[] = [
     n: 1,
     temperature: 0.2,
     user: 'someone',
-    messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: `data:application/pdf;base64,${PDF_BASE64}`, filename: 'a.pdf' } }, { type: 'text', text: 'summarise' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'file', file: { file_data: `data:application/pdf;base64,${PDF_BASE64}`, filename: 'a.pdf' } },
+          { type: 'text', text: 'summarise' },
+        ],
+      },
+    ],
   },
 ];
 
@@ -129,7 +183,14 @@ const responsesSeeds: Json[] = [
     store: false,
     input: [
       { role: 'developer', content: 'Really.' },
-      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG_BASE64}` }] },
+      {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'look' },
+          { type: 'input_image', image_url: `data:image/png;base64,${PNG_BASE64}` },
+        ],
+      },
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a pixel' }] },
       { role: 'user', content: [{ type: 'input_file', file_data: `data:application/pdf;base64,${PDF_BASE64}`, filename: 'a.pdf' }] },
     ],

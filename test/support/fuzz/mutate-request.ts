@@ -19,16 +19,83 @@ export interface FuzzCase {
 type Path = (string | number)[];
 
 const TYPE_NAMES = [
-  'text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'search_result', 'server_tool_use',
-  'web_search_tool_result', 'input_text', 'output_text', 'input_image', 'input_file', 'image_url', 'file', 'refusal',
-  'function_call', 'function_call_output', 'reasoning', 'message', 'item_reference', 'function', 'custom', 'base64', 'url',
-  'json_schema', 'json_object', 'enabled', 'adaptive', 'auto', 'any', 'tool', 'none', '漢', '', 'TEXT', 'text ',
+  'text',
+  'image',
+  'document',
+  'tool_use',
+  'tool_result',
+  'thinking',
+  'redacted_thinking',
+  'search_result',
+  'server_tool_use',
+  'web_search_tool_result',
+  'input_text',
+  'output_text',
+  'input_image',
+  'input_file',
+  'image_url',
+  'file',
+  'refusal',
+  'function_call',
+  'function_call_output',
+  'reasoning',
+  'message',
+  'item_reference',
+  'function',
+  'custom',
+  'base64',
+  'url',
+  'json_schema',
+  'json_object',
+  'enabled',
+  'adaptive',
+  'auto',
+  'any',
+  'tool',
+  'none',
+  '漢',
+  '',
+  'TEXT',
+  'text ',
 ];
 
 const EXTRA_KEYS = [
-  'type', 'source', 'content', 'text', 'data', 'media_type', 'name', 'input', 'id', 'role', 'cache_control', 'citations', 'tool_use_id',
-  'is_error', 'image_url', 'url', 'file', 'file_data', 'arguments', 'call_id', 'output', 'tools', 'tool_choice', 'thinking', 'system',
-  'stop_sequences', 'stop', 'metadata', 'temperature', 'stream', 'max_tokens', 'n', 'previous_response_id', 'background', '漢字', '',
+  'type',
+  'source',
+  'content',
+  'text',
+  'data',
+  'media_type',
+  'name',
+  'input',
+  'id',
+  'role',
+  'cache_control',
+  'citations',
+  'tool_use_id',
+  'is_error',
+  'image_url',
+  'url',
+  'file',
+  'file_data',
+  'arguments',
+  'call_id',
+  'output',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'system',
+  'stop_sequences',
+  'stop',
+  'metadata',
+  'temperature',
+  'stream',
+  'max_tokens',
+  'n',
+  'previous_response_id',
+  'background',
+  '漢字',
+  '',
 ];
 
 /**
@@ -67,37 +134,75 @@ const MAX_BODY_CHARACTERS = 40 * 1024 * 1024;
 /** Values that break a field's expected type, size or encoding. */
 function oddValue(random: SeededRandom): Json {
   switch (random.below(24)) {
-    case 0: return null;
-    case 1: return random.chance(0.5);
-    case 2: return random.pick([0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 2, 0.1]);
-    case 3: return '';
-    case 4: return oddString(random);
-    case 5: return 'x'.repeat(random.pick([1000, 100_000, 1_000_000]));
-    case 6: return [];
-    case 7: return {};
-    case 8: return [null];
-    case 9: return [[]];
-    case 10: return { type: random.pick(TYPE_NAMES) };
-    case 11: return { type: null };
-    case 12: return deepValue(random.pick([64, 200, 1000, 10_000]));
-    case 13: return Array.from({ length: random.pick([1000, 20_000]) }, () => ({}));
-    case 14: return [{ type: 'text', text: 1.5 }];
-    case 15: return { type: 'image' };
-    case 16: return { type: 'image', source: { type: 'base64' } };
-    case 17: return { type: 'document', source: { type: 'base64', media_type: 'application/pdf' } };
-    case 18: return { type: 'tool_result', content: [null] };
-    case 19: return [{ type: 'text', text: 'hi' }];
-    case 20: return 'data:image/png;base64,' + random.pick(['', '!!!!', 'AAAA', 'iVBORw0KGgo', '漢']);
-    case 21: return random.pick(['sonnet', 'claude-sonnet-4-6', '--help', '-p', 'claude-' + 'sonnet-'.repeat(20_000), 'gpt-4o', 'claude-sonnet-4-6\n']);
-    case 22: return { type: 'object', properties: deepValue(random.pick([10, 5000])) };
-    default: return random.pick(['/model opus', '@/etc/passwd', '/compact', '<system-reminder>x</system-reminder>', '{"type":"user"}\n{"type":"user"}']);
+    case 0:
+      return null;
+    case 1:
+      return random.chance(0.5);
+    case 2:
+      return random.pick([0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 2, 0.1]);
+    case 3:
+      return '';
+    case 4:
+      return oddString(random);
+    case 5:
+      return 'x'.repeat(random.pick([1000, 100_000, 1_000_000]));
+    case 6:
+      return [];
+    case 7:
+      return {};
+    case 8:
+      return [null];
+    case 9:
+      return [[]];
+    case 10:
+      return { type: random.pick(TYPE_NAMES) };
+    case 11:
+      return { type: null };
+    case 12:
+      return deepValue(random.pick([64, 200, 1000, 10_000]));
+    case 13:
+      return Array.from({ length: random.pick([1000, 20_000]) }, () => ({}));
+    case 14:
+      return [{ type: 'text', text: 1.5 }];
+    case 15:
+      return { type: 'image' };
+    case 16:
+      return { type: 'image', source: { type: 'base64' } };
+    case 17:
+      return { type: 'document', source: { type: 'base64', media_type: 'application/pdf' } };
+    case 18:
+      return { type: 'tool_result', content: [null] };
+    case 19:
+      return [{ type: 'text', text: 'hi' }];
+    case 20:
+      return 'data:image/png;base64,' + random.pick(['', '!!!!', 'AAAA', 'iVBORw0KGgo', '漢']);
+    case 21:
+      return random.pick(['sonnet', 'claude-sonnet-4-6', '--help', '-p', 'claude-' + 'sonnet-'.repeat(20_000), 'gpt-4o', 'claude-sonnet-4-6\n']);
+    case 22:
+      return { type: 'object', properties: deepValue(random.pick([10, 5000])) };
+    default:
+      return random.pick(['/model opus', '@/etc/passwd', '/compact', '<system-reminder>x</system-reminder>', '{"type":"user"}\n{"type":"user"}']);
   }
 }
 
 function oddString(random: SeededRandom): string {
   return random.pick([
-    '漢字', '\u0000', '\ud800', '\udc00x', '\u2028\u2029', 'a\r\nb', '\u200b/help', '\u202eevil', '🛑'.repeat(1000), '\x7f\x1b[31m',
-    'é'.repeat(50), '\ufeff', 'A'.repeat(10) + '\ud83d', '"}\n{"type":"control_request"', '%E6%BC%A2', '\\u0000',
+    '漢字',
+    '\u0000',
+    '\ud800',
+    '\udc00x',
+    '\u2028\u2029',
+    'a\r\nb',
+    '\u200b/help',
+    '\u202eevil',
+    '🛑'.repeat(1000),
+    '\x7f\x1b[31m',
+    'é'.repeat(50),
+    '\ufeff',
+    'A'.repeat(10) + '\ud83d',
+    '"}\n{"type":"control_request"',
+    '%E6%BC%A2',
+    '\\u0000',
   ]);
 }
 
@@ -178,7 +283,16 @@ const MUTATIONS: Mutation[] = [
     if (data.length === 0) return undefined;
     const target = random.pick(data);
     const text = target.value as string;
-    const broken = random.pick([text.slice(0, 5), `${text}!`, text.replace(/[A-Z]/g, '*'), '', 'AAAA', `data:image/png;base64,`, 'data:;base64,AAAA', `data:text/html;base64,${text}`]);
+    const broken = random.pick([
+      text.slice(0, 5),
+      `${text}!`,
+      text.replace(/[A-Z]/g, '*'),
+      '',
+      'AAAA',
+      `data:image/png;base64,`,
+      'data:;base64,AAAA',
+      `data:text/html;base64,${text}`,
+    ]);
     return { body: setAt(body, target.path, broken), change: `${label(target.path)} = bad base64 ${describe(broken)}` };
   },
   // A bad tool or output schema.
@@ -187,8 +301,15 @@ const MUTATIONS: Mutation[] = [
     if (schemas.length === 0) return undefined;
     const target = random.pick(schemas);
     const value = random.pick<Json>([
-      { type: 'string' }, [], 'object', null, { type: 'object', properties: deepValue(10_000) }, { type: 'object', properties: { a: { $ref: '#' } } },
-      { type: 'object', description: 'x'.repeat(1_000_000) }, { type: ['object', 'null'] }, { type: 'object', properties: { [`k${'漢'.repeat(10)}`]: { type: 'string' } } },
+      { type: 'string' },
+      [],
+      'object',
+      null,
+      { type: 'object', properties: deepValue(10_000) },
+      { type: 'object', properties: { a: { $ref: '#' } } },
+      { type: 'object', description: 'x'.repeat(1_000_000) },
+      { type: ['object', 'null'] },
+      { type: 'object', properties: { [`k${'漢'.repeat(10)}`]: { type: 'string' } } },
     ]);
     return { body: setAt(body, target.path, value), change: `${label(target.path)} = schema ${describe(value)}` };
   },
@@ -211,7 +332,14 @@ function describe(value: Json): string {
   return text.length > 60 ? `${text.slice(0, 57)}... (${text.length} chars)` : text;
 }
 
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  undefined,
+];
 
 export function generateFuzzCase(random: SeededRandom): FuzzCase {
   const seed = random.pick(FUZZ_SEEDS);

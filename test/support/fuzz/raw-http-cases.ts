@@ -17,7 +17,16 @@ const JSON_BODY = '{"model":"sonnet","max_tokens":5,"messages":[{"role":"user","
 
 function post(path: string, body: string, headers: string[] = []): string {
   // Bytes go out as latin1 (one byte per character), so that is how the body is counted.
-  return [`POST ${path} HTTP/1.1`, 'Host: {host}', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body, 'latin1')}`, 'Connection: close', ...headers, '', body].join('\r\n');
+  return [
+    `POST ${path} HTTP/1.1`,
+    'Host: {host}',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body, 'latin1')}`,
+    'Connection: close',
+    ...headers,
+    '',
+    body,
+  ].join('\r\n');
 }
 
 export const RAW_HTTP_CASES: readonly RawHttpCase[] = [
@@ -33,16 +42,36 @@ export const RAW_HTTP_CASES: readonly RawHttpCase[] = [
   { name: 'no content-type', request: post('/v1/messages', JSON_BODY).replace('Content-Type: application/json\r\n', '') },
   { name: 'utf-16 charset', request: post('/v1/messages', JSON_BODY).replace('application/json', 'application/json; charset=utf-16') },
   { name: 'content-length shorter than the body', request: post('/v1/messages', JSON_BODY).replace(/Content-Length: \d+/, 'Content-Length: 10') },
-  { name: 'content-length longer than the body (the body deadline ends it)', request: post('/v1/messages', JSON_BODY).replace(/Content-Length: \d+/, 'Content-Length: 100000') },
+  {
+    name: 'content-length longer than the body (the body deadline ends it)',
+    request: post('/v1/messages', JSON_BODY).replace(/Content-Length: \d+/, 'Content-Length: 100000'),
+  },
   { name: 'negative content-length', request: post('/v1/messages', JSON_BODY).replace(/Content-Length: \d+/, 'Content-Length: -5') },
   { name: 'two content-lengths', request: post('/v1/messages', JSON_BODY, ['Content-Length: 3']) },
   {
     name: 'bad chunk size',
-    request: ['POST /v1/messages HTTP/1.1', 'Host: {host}', 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close', '', 'zz\r\n{}\r\n0\r\n\r\n'].join('\r\n'),
+    request: [
+      'POST /v1/messages HTTP/1.1',
+      'Host: {host}',
+      'Content-Type: application/json',
+      'Transfer-Encoding: chunked',
+      'Connection: close',
+      '',
+      'zz\r\n{}\r\n0\r\n\r\n',
+    ].join('\r\n'),
   },
   {
     name: 'chunked and content-length',
-    request: ['POST /v1/messages HTTP/1.1', 'Host: {host}', 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Content-Length: 2', 'Connection: close', '', '2\r\n{}\r\n0\r\n\r\n'].join('\r\n'),
+    request: [
+      'POST /v1/messages HTTP/1.1',
+      'Host: {host}',
+      'Content-Type: application/json',
+      'Transfer-Encoding: chunked',
+      'Content-Length: 2',
+      'Connection: close',
+      '',
+      '2\r\n{}\r\n0\r\n\r\n',
+    ].join('\r\n'),
   },
   { name: 'GET on a POST route', request: ['GET /v1/messages HTTP/1.1', 'Host: {host}', 'Connection: close', '', ''].join('\r\n') },
   { name: 'PUT', request: post('/v1/chat/completions', JSON_BODY).replace('POST', 'PUT') },
@@ -55,7 +84,14 @@ export const RAW_HTTP_CASES: readonly RawHttpCase[] = [
   { name: 'long model id', request: [`GET /v1/models/${'a'.repeat(5000)} HTTP/1.1`, 'Host: {host}', 'Connection: close', '', ''].join('\r\n') },
   { name: 'long URL', request: [`GET /v1/models?${'q'.repeat(60_000)} HTTP/1.1`, 'Host: {host}', 'Connection: close', '', ''].join('\r\n') },
   { name: 'huge header', request: post('/v1/messages', JSON_BODY, [`X-Big: ${'b'.repeat(20_000)}`]) },
-  { name: 'many headers', request: post('/v1/messages', JSON_BODY, Array.from({ length: 3000 }, (_, index) => `X-H${index}: v`)) },
+  {
+    name: 'many headers',
+    request: post(
+      '/v1/messages',
+      JSON_BODY,
+      Array.from({ length: 3000 }, (_, index) => `X-H${index}: v`),
+    ),
+  },
   { name: 'header with a non-ASCII byte', request: post('/v1/messages', JSON_BODY, ['Anthropic-Beta: \xe6\xbc\xa2']) },
   { name: 'no Host header', request: post('/v1/messages', JSON_BODY).replace('Host: {host}\r\n', '') },
   { name: 'foreign Host header', request: post('/v1/messages', JSON_BODY).replace('Host: {host}', 'Host: evil.example') },
@@ -64,8 +100,22 @@ export const RAW_HTTP_CASES: readonly RawHttpCase[] = [
   { name: 'garbage', request: '\x00\x01\x02 not http at all\r\n\r\n' },
   { name: 'expect 100-continue', request: post('/v1/messages/count_tokens', JSON_BODY, ['Expect: 100-continue']) },
   { name: 'expect something else', request: post('/v1/messages/count_tokens', JSON_BODY, ['Expect: 200-ok']) },
-  { name: 'pipelined requests', request: post('/v1/messages/count_tokens', JSON_BODY).replace('Connection: close', 'Connection: keep-alive') + post('/v1/messages/count_tokens', '{') },
-  { name: 'OPTIONS preflight from a foreign origin', request: ['OPTIONS /v1/messages HTTP/1.1', 'Host: {host}', 'Origin: https://evil.example', 'Access-Control-Request-Method: POST', 'Connection: close', '', ''].join('\r\n') },
+  {
+    name: 'pipelined requests',
+    request: post('/v1/messages/count_tokens', JSON_BODY).replace('Connection: close', 'Connection: keep-alive') + post('/v1/messages/count_tokens', '{'),
+  },
+  {
+    name: 'OPTIONS preflight from a foreign origin',
+    request: [
+      'OPTIONS /v1/messages HTTP/1.1',
+      'Host: {host}',
+      'Origin: https://evil.example',
+      'Access-Control-Request-Method: POST',
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n'),
+  },
   { name: 'bearer with odd bytes', request: post('/v1/messages/count_tokens', JSON_BODY, ['Authorization: Bearer \x01\x02']) },
 ];
 
@@ -97,7 +147,9 @@ function parseResponses(text: string): RawHttpResponse[] {
       if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
     }
     const length = Number(headers.get('content-length') ?? 0);
-    const body = Buffer.from(rest.slice(end + 4), 'latin1').subarray(0, length).toString('utf8');
+    const body = Buffer.from(rest.slice(end + 4), 'latin1')
+      .subarray(0, length)
+      .toString('utf8');
     responses.push({ status: Number(statusLine!.split(' ')[1]), headers, body });
     rest = rest.slice(end + 4 + Buffer.byteLength(body, 'utf8'));
   }

@@ -81,10 +81,17 @@ const PATHS: Record<Api, string> = { messages: '/v1/messages', chat: '/v1/chat/c
 /** The answer's text from a whole body, streamed or not, in any of the three APIs. */
 function answerText(api: Api, stream: boolean, text: string): string {
   if (!stream) {
-    const parsed = JSON.parse(text) as { content?: { text?: string }[]; choices?: { message: { content: string } }[]; output?: { content?: { text?: string }[] }[] };
+    const parsed = JSON.parse(text) as {
+      content?: { text?: string }[];
+      choices?: { message: { content: string } }[];
+      output?: { content?: { text?: string }[] }[];
+    };
     if (api === 'messages') return (parsed.content ?? []).map((block) => block.text ?? '').join('');
     if (api === 'chat') return parsed.choices?.[0]?.message.content ?? '';
-    return (parsed.output ?? []).flatMap((item) => item.content ?? []).map((part) => part.text ?? '').join('');
+    return (parsed.output ?? [])
+      .flatMap((item) => item.content ?? [])
+      .map((part) => part.text ?? '')
+      .join('');
   }
   let answer = '';
   for (const line of text.split('\n')) {
@@ -193,7 +200,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
             latencies.push(performance.now() - requestStarted);
             completed += 1;
             const answer = response.status === 200 ? answerText(api, stream, text) : '';
-            if (response.status !== 200 || answer !== REPLY.join('')) wrong.push(`request ${index} (${api}, stream ${stream}): ${response.status} ${text.slice(0, 200)}`);
+            if (response.status !== 200 || answer !== REPLY.join(''))
+              wrong.push(`request ${index} (${api}, stream ${stream}): ${response.status} ${text.slice(0, 200)}`);
             else if (conversations.length < 50) conversations.push({ api, turns: [...history, { user: prompt, assistant: answer }] });
           } catch (error) {
             clearTimeout(timer);
@@ -210,7 +218,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let leftoverProcesses = Number.POSITIVE_INFINITY;
     for (let attempt = 0; attempt < 60 && leftoverProcesses > 0; attempt += 1) {
       const state = await health(base);
-      leftoverProcesses = state.pool.in_use === 0 ? Math.max(0, cliProcessesWithHome(home).length - state.pool.warm_idle - state.pool.affinity_kept) : leftoverProcesses;
+      leftoverProcesses =
+        state.pool.in_use === 0 ? Math.max(0, cliProcessesWithHome(home).length - state.pool.warm_idle - state.pool.affinity_kept) : leftoverProcesses;
       if (leftoverProcesses > 0) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     for (let attempt = 0; attempt < 40 && upstream.openCount > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 250));

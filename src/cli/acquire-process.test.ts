@@ -3,6 +3,8 @@ import { plainTurnRequest } from '../core/turn-request.ts';
 import { acquireProcess, stdinStepsFor } from './acquire-process.ts';
 import { buildCliInvocation } from './build-cli-invocation.ts';
 import type { ClaudeProcess } from './claude-process.ts';
+import { parseCliLine, type CliControlRequestLine } from './cli-lines.ts';
+import type { HeldCalls } from './conversation-affinity.ts';
 
 const invocation = buildCliInvocation(
   plainTurnRequest('sonnet', {
@@ -15,14 +17,17 @@ const invocation = buildCliInvocation(
   { claudePath: 'claude', cwd: '/w', environment: {}, newId: () => 'id' },
 );
 const settings = { invocation, system: [], tools: [], outputSchema: undefined };
-const process = (name: string) => ({ name }) as unknown as ClaudeProcess;
+const process = (name: string) => {
+  const child = { name, terminated: false, terminate: async () => ((child.terminated = true), { code: null, signal: 'SIGTERM' }) };
+  return child as unknown as ClaudeProcess & { terminated: boolean };
+};
 
-function sources(options: { kept?: ClaudeProcess; warm?: { process: ClaudeProcess; exact: boolean } } = {}) {
+function sources(options: { kept?: ClaudeProcess; held?: HeldCalls; warm?: { process: ClaudeProcess; exact: boolean } } = {}) {
   const spawned: ClaudeProcess[] = [];
   return {
     spawned,
     sources: {
-      conversations: { take: () => options.kept },
+      conversations: { take: () => (options.kept != null ? { process: options.kept, held: options.held } : undefined) },
       pool: { take: () => options.warm },
       spawn: () => {
         const child = process('cold');
@@ -59,8 +64,47 @@ describe('acquireProcess', () => {
     expect(spawned).toHaveLength(1);
   });
 
+  describe('a kept process waiting on tool calls (held)', () => {
+    const toolInvocation = buildCliInvocation(
+      plainTurnRequest('sonnet', {
+        tools: [{ name: 'read_file', description: undefined, inputSchema: { type: 'object' } }],
+        messages: [
+          { role: 'user', content: 'read a.ts' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_A', name: 'read_file', input: { path: 'a.ts' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_A', content: 'contents' }] },
+        ],
+      }),
+      { claudePath: 'claude', cwd: '/w', environment: {}, newId: () => 'id' },
+    );
+    const prompt = parseCliLine(
+      JSON.stringify({ type: 'control_request', request_id: 'p1', request: { subtype: 'can_use_tool', tool_use_id: 'toolu_A', input: { path: 'a.ts' } } }),
+    ) as CliControlRequestLine;
+    const held: HeldCalls = { calls: [{ id: 'toolu_A', name: 'mcp__t__read_file', input: { path: 'a.ts' } }], prompts: [prompt] };
+
+    it('is answered: its open permission prompt allowed, the results ready for its tools/call', () => {
+      const waiting = process('held');
+      const acquired = acquireProcess(sources({ kept: waiting, held }).sources, toolInvocation, { ...settings, invocation: toolInvocation });
+      expect(acquired).toMatchObject({ process: waiting, kind: 'held' });
+      expect(acquired.steps.map((step) => JSON.parse(step.line) as unknown)).toEqual([
+        { type: 'control_response', response: { subtype: 'success', request_id: 'p1', response: { behavior: 'allow', updatedInput: { path: 'a.ts' } } } },
+      ]);
+      expect([...acquired.answers!.entries()]).toEqual([['toolu_A', { content: [{ type: 'text', text: 'contents' }] }]]);
+    });
+
+    it('is ended when the request does not bring the results of its calls, and the turn goes on elsewhere', () => {
+      const waiting = process('held');
+      const { sources: from, spawned } = sources({ kept: waiting, held });
+      // The same conversation, but the user wrote a message instead of running the tool.
+      const acquired = acquireProcess(from, invocation, settings);
+      expect(acquired.kind).toBe('cold');
+      expect(spawned).toHaveLength(1);
+      expect((waiting as unknown as { terminated: boolean }).terminated).toBe(true);
+    });
+  });
+
   it('knows the steps of every kind', () => {
     expect(stdinStepsFor('cold', invocation)).toBe(invocation.stdinSteps);
     expect(stdinStepsFor('kept', invocation)).toHaveLength(1);
+    expect(stdinStepsFor('held', invocation)).toEqual([]);
   });
 });

@@ -22,7 +22,13 @@ describe('answerControlRequest', () => {
         subtype: 'success',
         request_id: 'r1',
         response: {
-          mcp_response: { jsonrpc: '2.0', id: 3, result: { tools: [{ name: 'get_weather', description: 'Weather', inputSchema: { type: 'object' } }] } },
+          mcp_response: {
+            jsonrpc: '2.0',
+            id: 3,
+            result: {
+              tools: [{ name: 'get_weather', description: 'Weather', inputSchema: { type: 'object' }, _meta: { 'anthropic/maxResultSizeChars': 1_000_000 } }],
+            },
+          },
         },
       },
     });
@@ -30,6 +36,40 @@ describe('answerControlRequest', () => {
 
   it('leaves a permission prompt unanswered: the tool never runs and the turn ends at message_stop', () => {
     expect(answerControlRequest(request({ request: { subtype: 'can_use_tool', tool_name: 'mcp__t__get_weather', input: {} } }), tools)).toBeUndefined();
+  });
+
+  it('allows a held call once the client sent its result, with the input the model gave, and answers its tools/call with that result', () => {
+    const answers = new Map([['toolu_A', { content: [{ type: 'text' as const, text: 'sunny' }] }]]);
+    const prompt = request({ request: { subtype: 'can_use_tool', tool_name: 'mcp__t__get_weather', tool_use_id: 'toolu_A', input: { city: 'Paris' } } });
+    expect(answerControlRequest(prompt, tools, answers)?.response).toEqual({
+      subtype: 'success',
+      request_id: 'r1',
+      response: { behavior: 'allow', updatedInput: { city: 'Paris' } },
+    });
+    const call = request({
+      request: {
+        subtype: 'mcp_message',
+        server_name: 't',
+        message: {
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'get_weather', arguments: { city: 'Paris' }, _meta: { 'claudecode/toolUseId': 'toolu_A' } },
+        },
+      },
+    });
+    expect(answerControlRequest(call, tools, answers)?.response).toEqual({
+      subtype: 'success',
+      request_id: 'r1',
+      response: { mcp_response: { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'sunny' }] } } },
+    });
+    // Another call has no result: its prompt stays open, and a call of it would be refused.
+    const other = request({ request: { subtype: 'can_use_tool', tool_name: 'mcp__t__get_weather', tool_use_id: 'toolu_B', input: {} } });
+    expect(answerControlRequest(other, tools, answers)).toBeUndefined();
+    const otherCall = request({
+      request: { subtype: 'mcp_message', message: { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { _meta: { 'claudecode/toolUseId': 'toolu_B' } } } },
+    });
+    expect(answerControlRequest(otherCall, tools, answers)?.response).toMatchObject({ response: { mcp_response: { id: 8, error: { code: -32601 } } } });
   });
 
   it('refuses anything else, so the CLI does not wait', () => {

@@ -30,9 +30,11 @@ describe('answerMcpMessage', () => {
   it('lists the tools with name, description and input schema exactly, omitting a missing description', () => {
     const answer = answerMcpMessage({ jsonrpc: '2.0', id: 'list-1', method: 'tools/list' }, tools) as { id: unknown; result: { tools: object[] } };
     expect(answer.id).toBe('list-1');
+    // _meta is for the CLI (the size up to which it passes a result on whole); the model never sees it.
+    const meta = { 'anthropic/maxResultSizeChars': 1_000_000 };
     expect(answer.result.tools).toEqual([
-      { name: 'get_weather', description: 'Current weather', inputSchema: schema },
-      { name: 'noop', inputSchema: { type: 'object' } },
+      { name: 'get_weather', description: 'Current weather', inputSchema: schema, _meta: meta },
+      { name: 'noop', inputSchema: { type: 'object' }, _meta: meta },
     ]);
     expect(answer.result.tools[1]).not.toHaveProperty('description');
     expect((answer.result.tools[0] as { inputSchema: unknown }).inputSchema).toBe(schema);
@@ -42,7 +44,11 @@ describe('answerMcpMessage', () => {
     expect(answerMcpMessage({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, [])).toEqual({ jsonrpc: '2.0', id: 2, result: { tools: [] } });
   });
 
-  it('refuses tools/call with a JSON-RPC error and never a result', () => {
+  it('refuses tools/call with a JSON-RPC error and never a result, unless the client sent the result of that very call', () => {
+    const answers = new Map([['toolu_A', { content: [{ type: 'text' as const, text: 'done' }] }]]);
+    const call = (id: string) => ({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { _meta: { 'claudecode/toolUseId': id } } });
+    expect(answerMcpMessage(call('toolu_A'), tools, answers)).toEqual({ jsonrpc: '2.0', id: 9, result: { content: [{ type: 'text', text: 'done' }] } });
+    expect(answerMcpMessage(call('toolu_B'), tools, answers)).toMatchObject({ id: 9, error: { code: -32601 } });
     const answer = answerMcpMessage({ jsonrpc: '2.0', id: 3, method: 'tools/call' }, tools) as {
       id: unknown;
       error?: { code: number; message: string };

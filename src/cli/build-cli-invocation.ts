@@ -144,13 +144,11 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     '--no-session-persistence',
     '--model',
     request.model,
-    // One model call per user message: the CLI never answers a tool call itself and asks again (a call of a tool it
-    // does not have, or its structured-output reminder), which the client would never see but would pay for.
-    '--max-turns',
-    '1',
+    ...maxTurnsArguments(request),
     ...thinkingArguments(request.thinking),
     ...(settings.pluginDirectory != null ? ['--plugin-dir', settings.pluginDirectory] : []),
-    // Client tools: the CLI asks the proxy before a call runs; the proxy never answers, the turn ends at message_stop.
+    // Client tools: the CLI asks the proxy before a call runs; the turn ends at message_stop with the CLI waiting on
+    // that prompt, and the client's results, when they come, are the answers of its calls (held-tool-calls.ts).
     ...(request.tools.length > 0 ? ['--permission-prompt-tool', 'stdio'] : []),
   ];
   return {
@@ -166,6 +164,17 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
       awaitsAck: false,
     },
   };
+}
+
+/**
+ * One model call per user message: the CLI never answers a tool call itself and asks again (a call of a tool it does
+ * not have, or its structured-output reminder), which the client would never see but would pay for. Not with the
+ * client's tools: each round of a tool loop continued on the process (held-tool-calls.ts) is one more model call of
+ * the same user message. A call of a tool the client did not declare then ends the turn at its first event
+ * (end-at-undeclared-tool-call.ts) and the process is killed at once, before the CLI can ask the model again.
+ */
+function maxTurnsArguments(request: TurnRequest): string[] {
+  return request.tools.length > 0 && request.outputSchema == null ? [] : ['--max-turns', '1'];
 }
 
 /**

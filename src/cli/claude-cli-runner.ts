@@ -14,12 +14,13 @@ import { acquireProcess } from './acquire-process.ts';
 import { answerControlRequest } from './answer-control-request.ts';
 import { buildCliInvocation, type CliInvocation } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
-import { parseCliLine, type CliLine } from './cli-lines.ts';
+import { parseCliLine, type CliControlRequestLine, type CliLine } from './cli-lines.ts';
 import type { CliRunner, ProcessKind, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
-import { localDay, ParkedConversations } from './conversation-affinity.ts';
+import { localDay, ParkedConversations, type HeldCalls } from './conversation-affinity.ts';
 import { StdinFeeder } from './feed-stdin.ts';
 import { guardLines, type GuardLimits, type Watch } from './guard-lines.ts';
+import { clientViewOf, heldCallsOf, type McpToolResult } from './held-tool-calls.ts';
 import { mapCliExitError } from './map-cli-error.ts';
 import {
   announcedModelOf,
@@ -97,6 +98,8 @@ export class ClaudeCliRunner implements CliRunner {
   private readonly conversations: ParkedConversations;
   /** Turns served by a kept process (affinity hits), since start. */
   private continued = 0;
+  /** Turns served by answering the tool calls a kept process waited on, since start. */
+  private heldContinued = 0;
   /** The local day of each process's first turn: the date the CLI wrote into its conversation. */
   private readonly firstTurnDay = new WeakMap<ClaudeProcess, string>();
   /** Set once the server shuts down: nothing more is started ahead of time or kept. */
@@ -118,7 +121,13 @@ export class ClaudeCliRunner implements CliRunner {
       queued: this.gate.queued,
       maxConcurrent: this.settings.maxConcurrent,
       warm: { size: this.pool.capacity, idle: this.pool.idleCount },
-      affinity: { size: this.conversations.capacity, kept: this.conversations.count, continued: this.continued },
+      affinity: {
+        size: this.conversations.capacity,
+        kept: this.conversations.count,
+        held: this.conversations.heldCount,
+        continued: this.continued,
+        heldContinued: this.heldContinued,
+      },
     };
   }
 
@@ -176,6 +185,8 @@ export class ClaudeCliRunner implements CliRunner {
     let kind: ProcessKind | undefined;
     let failed = false;
     const observation = createTurnObservation();
+    /** Permission prompts of this turn left unanswered: the calls a held process will be waiting on. */
+    const prompts: CliControlRequestLine[] = [];
     try {
       const acquired = acquireProcess(
         { conversations: this.conversations, pool: this.pool, spawn: (spawnWith) => new ClaudeProcess(spawnWith) },
@@ -188,10 +199,12 @@ export class ClaudeCliRunner implements CliRunner {
       const acquiredAt = performance.now();
       options.onRunEvent?.({ type: 'acquired', processKind: kind, queueWaitMs: acquiredAt - queuedAt });
       if (kind === 'kept') this.continued += 1;
+      if (kind === 'held') this.heldContinued += 1;
+      const continuing = kind === 'kept' || kind === 'held';
       this.live.add(cli);
-      if (kind !== 'kept') this.firstTurnDay.set(cli, localDay());
+      if (!continuing) this.firstTurnDay.set(cli, localDay());
       options.log.debug({ pid: cli.pid, process: kind, model: request.model, messages: request.messages.length }, 'claude turn started');
-      if (kind !== 'kept') {
+      if (!continuing) {
         void cli.exited.then((exit) => {
           this.live.delete(cli);
           options.log.debug({ pid: cli.pid, ...exit, spawnError: exit.spawnError?.message }, 'claude exited');
@@ -201,7 +214,8 @@ export class ClaudeCliRunner implements CliRunner {
       const input = new StdinFeeder((line) => cli.writeLine(line), acquired.steps);
       input.writeUntilAck();
       let first = true;
-      for await (const line of outputLines(cli, options.signal, this.settings, request.tools, { phase: 'quiet' })) {
+      const answering = { tools: request.tools, answers: acquired.answers, unanswered: prompts };
+      for await (const line of outputLines(cli, options.signal, this.settings, answering, { phase: 'quiet' })) {
         if (first) {
           first = false;
           options.onRunEvent?.({ type: 'first_line', sinceAcquiredMs: performance.now() - acquiredAt });
@@ -221,34 +235,62 @@ export class ClaudeCliRunner implements CliRunner {
       failed = true;
       throw error;
     } finally {
-      // The consumer has what it needs (or gave up). The process is ended, or kept when the conversation can go on.
+      // The consumer has what it needs (or gave up). The process is ended, or kept when the conversation can go on:
+      // after a finished answer, for the next user message; after tool calls, waiting on them for their results.
+      const clean = !failed && !options.signal.aborted && !this.draining;
       if (child != null) {
-        if (!failed && !options.signal.aborted && !this.draining && this.conversations.enabled && answerIsContinuable(observation)) {
+        const held = clean && this.conversations.enabled ? this.heldCallsOf(request, observation, prompts) : undefined;
+        if (held != null) {
+          this.park(child, invocation, request, observation, held);
+        } else if (clean && this.conversations.enabled && answerIsContinuable(observation)) {
           void this.keepForNextTurn(child, invocation, request, observation);
+        } else if (request.tools.length > 0 && !observation.endedAtMessageStop) {
+          // Stopped mid-answer (a call of an undeclared tool, the first of parallel calls, a stop sequence): a CLI
+          // without the one-call limit may answer that call itself and ask the model again within milliseconds.
+          child.kill();
         } else {
           void child.terminate();
         }
       }
       release();
       // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
-      // down, a stall): a replacement would likely fail the same way. A kept process took no warm one.
-      if (!failed && !options.signal.aborted && !this.draining && kind !== 'kept') this.pool.fill(invocation);
+      // down, a stall): a replacement would likely fail the same way. A kept or held process took no warm one.
+      if (clean && kind !== 'kept' && kind !== 'held') this.pool.fill(invocation);
     }
+  }
+
+  /**
+   * The client tool calls a finished turn leaves its process waiting on, or undefined. Only a process started for
+   * tools (the permission prompt on stdio, no one-call limit) and without a schema (its own tool) can go on.
+   */
+  private heldCallsOf(request: TurnRequest, observation: TurnObservation, prompts: readonly CliControlRequestLine[]): HeldCalls | undefined {
+    if (request.tools.length === 0 || request.outputSchema != null || !observation.endedAtMessageStop) return undefined;
+    const calls = heldCallsOf(observation.reply, observation.stopReason);
+    if (calls == null) return undefined;
+    const ids = new Set(calls.map((call) => call.id));
+    return { calls, prompts: prompts.filter((prompt) => prompt.request.tool_use_id != null && ids.has(prompt.request.tool_use_id)) };
+  }
+
+  /** Keeps a process for the conversation's next request: the CLI holds the conversation, its answer included. */
+  private park(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation, held?: HeldCalls): void {
+    this.live.delete(child);
+    this.conversations.park(
+      conversationSettings(invocation, request),
+      [...invocation.conversation, { role: 'assistant', content: clientViewOf(observation.reply) }],
+      child,
+      this.firstTurnDay.get(child) ?? localDay(),
+      held,
+    );
   }
 
   /** Reads the turn's `result` line; keeps the process when the model's answer ended cleanly, else ends it. */
   private async keepForNextTurn(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation): Promise<void> {
     try {
-      for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, request.tools, { phase: 'quiet' })) {
+      const answering = { tools: request.tools, answers: undefined, unanswered: [] };
+      for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, answering, { phase: 'quiet' })) {
         if (line.type !== 'result') continue;
         if (!resultAllowsContinuing(line) || this.draining) break;
-        this.live.delete(child);
-        this.conversations.park(
-          conversationSettings(invocation, request),
-          [...invocation.conversation, { role: 'assistant', content: observation.reply }],
-          child,
-          this.firstTurnDay.get(child) ?? localDay(),
-        );
+        this.park(child, invocation, request, observation);
         return;
       }
     } catch {
@@ -262,17 +304,19 @@ function conversationSettings(invocation: CliInvocation, request: TurnRequest) {
   return { invocation, system: request.system, tools: request.tools, outputSchema: request.outputSchema };
 }
 
+/** What the CLI's requests are answered from: the turn's tools, the client's results when calls are continued. */
+interface Answering {
+  tools: readonly ClientTool[];
+  answers: ReadonlyMap<string, McpToolResult> | undefined;
+  /** Receives the permission prompts left unanswered. */
+  unanswered: CliControlRequestLine[];
+}
+
 /**
  * The CLI's stdout lines, parsed once, under the guards (guard-lines.ts), without its own requests: those are answered
  * on its stdin here (answer-control-request.ts). The watch follows the phase for the idle limit.
  */
-async function* outputLines(
-  child: ClaudeProcess,
-  signal: AbortSignal,
-  limits: GuardLimits,
-  tools: readonly ClientTool[],
-  watch: Watch,
-): AsyncGenerator<CliLine> {
+async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, answering: Answering, watch: Watch): AsyncGenerator<CliLine> {
   for await (const text of guardLines(child.lines(), signal, limits, watch)) {
     const line = parseCliLine(text);
     watch.phase = phaseAfterLine(watch.phase, line);
@@ -280,7 +324,8 @@ async function* outputLines(
       yield line;
       continue;
     }
-    const response = answerControlRequest(line, tools);
+    const response = answerControlRequest(line, answering.tools, answering.answers);
     if (response != null) child.writeLine(JSON.stringify(response));
+    else if (line.request.subtype === 'can_use_tool') answering.unanswered.push(line);
   }
 }

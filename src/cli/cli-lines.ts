@@ -65,15 +65,27 @@ const rateLimitLine = z.looseObject({
 const controlRequestLine = z.looseObject({
   type: z.literal('control_request'),
   request_id: z.string(),
-  /** `mcp_message` carries the JSON-RPC message for the proxy's tool server; `can_use_tool` a permission prompt. */
+  /**
+   * `mcp_message` carries the JSON-RPC message for the proxy's tool server (`tools/call` names the tool_use it runs in
+   * `_meta["claudecode/toolUseId"]`); `can_use_tool` a permission prompt for one tool_use (measured on 2.1.197, 2.1.332).
+   */
   request: z.looseObject({
     subtype: z.string(),
+    tool_name: z.string().optional(),
+    tool_use_id: z.string().optional(),
+    input: z.unknown().optional(),
     message: z
       .looseObject({
         jsonrpc: z.string().optional(),
         id: z.union([z.string(), z.number(), z.null()]).optional(),
         method: z.string().optional(),
-        params: z.looseObject({ protocolVersion: z.string().optional() }).optional(),
+        params: z
+          .looseObject({
+            protocolVersion: z.string().optional(),
+            name: z.string().optional(),
+            _meta: z.looseObject({ 'claudecode/toolUseId': z.string().optional() }).optional(),
+          })
+          .optional(),
       })
       .optional(),
   }),

@@ -17,11 +17,12 @@ export interface Logger {
 }
 
 /**
- * How a turn got its process: `kept` (the process holding the conversation, conversation-affinity.ts), `warm`
+ * How a turn got its process: `held` (the process that made the tool calls this request brings the results of, still
+ * waiting on them: held-tool-calls.ts), `kept` (the process holding the conversation, conversation-affinity.ts), `warm`
  * (started ahead with these settings, warm-pool.ts), `warm-late-settings` (started ahead with other max_tokens or
  * effort, given this request's values first), or `cold` (spawned for the turn).
  */
-export type ProcessKind = 'kept' | 'warm' | 'warm-late-settings' | 'cold';
+export type ProcessKind = 'held' | 'kept' | 'warm' | 'warm-late-settings' | 'cold';
 
 /** What the runner says about a turn as it serves it. */
 export type RunEvent = { type: 'acquired'; processKind: ProcessKind; queueWaitMs: number } | { type: 'first_line'; sinceAcquiredMs: number };
@@ -62,6 +63,9 @@ export interface RunnerStats {
   queued: number;
   maxConcurrent: number;
   warm: { size: number; idle: number };
-  /** Processes kept for a conversation's next turn (conversation affinity). */
-  affinity: { size: number; kept: number; continued: number };
+  /**
+   * Processes kept for a conversation's next turn (conversation affinity): `kept` in all, `held` of them waiting on
+   * tool calls; turns `continued` on a kept process, and of those `heldContinued` by answering its tool calls.
+   */
+  affinity: { size: number; kept: number; held: number; continued: number; heldContinued: number };
 }

@@ -28,7 +28,7 @@ describe('ParkedConversations', () => {
     conversations = new ParkedConversations(2, 60_000);
     const process = sleeper();
     conversations.park(settings, held, process, localDay());
-    expect(conversations.take(settings, [...held, next])).toBe(process);
+    expect(conversations.take(settings, [...held, next])).toEqual({ process, held: undefined });
     expect(conversations.take(settings, [...held, next])).toBeUndefined();
     void process.terminate();
   });
@@ -72,6 +72,24 @@ describe('ParkedConversations', () => {
     today = '2026-11-23';
     expect(conversations.take(settings, [...held, next])).toBeUndefined();
     expect((await process.exited).signal).toBe('SIGTERM');
+  });
+
+  it('ends a held process when a request of its conversation does not continue it, and leaves kept ones and other conversations', async () => {
+    conversations = new ParkedConversations(4, 60_000);
+    const call = { id: 'toolu_1', name: 'mcp__t__f', input: {} };
+    const withCall: ConversationMessage[] = [held[0]!, { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] }];
+    const waiting = sleeper();
+    const other = sleeper();
+    const kept = sleeper();
+    conversations.park(settings, withCall, waiting, localDay(), { calls: [call], prompts: [] });
+    conversations.park(settings, [{ role: 'user', content: 'another' }, withCall[1]!], other, localDay(), { calls: [call], prompts: [] });
+    conversations.park(settings, held, kept, localDay());
+    expect(conversations.heldCount).toBe(2);
+    // The same first message with an edited answer: not a continuation, so the waiting process is of no use.
+    expect(conversations.take(settings, [held[0]!, { role: 'assistant', content: 'Edited.' }, next])).toBeUndefined();
+    expect((await waiting.exited).signal).toBe('SIGTERM');
+    expect(conversations.heldCount).toBe(1);
+    expect(conversations.pids()).toEqual([other.pid, kept.pid]);
   });
 
   it('keeps nothing when turned off', async () => {

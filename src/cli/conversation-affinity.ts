@@ -3,7 +3,8 @@
  * Conversation affinity: a CLI process whose turn ended cleanly is kept, keyed by everything the model saw
  * (spawn settings, system prompt, tools, the whole conversation including its own answer). A request whose
  * conversation is exactly that plus one new user message takes the process and sends only the new message:
- * no start-up, no replay. The key compares content, never a client-supplied id, so a client that edits its
+ * no start-up, no replay. A process whose answer ended with calls of the client's tools is kept the same way, still
+ * waiting on those calls (held-tool-calls.ts): the next request must bring their results. The key compares content, never a client-supplied id, so a client that edits its
  * history, drops a thinking block or changes a setting simply gets a fresh process. Bounded by count and idle time,
  * and by the day: the CLI writes the current date into the conversation's first message once per process, so a
  * process whose first turn was on another day would not send what a fresh one sends.
@@ -13,6 +14,8 @@ import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { ClientTool, ConversationMessage } from '../core/turn-request.ts';
 import type { CliInvocation } from './build-cli-invocation.ts';
 import type { ClaudeProcess } from './claude-process.ts';
+import type { CliControlRequestLine } from './cli-lines.ts';
+import type { HeldCall } from './held-tool-calls.ts';
 
 export type ParkableProcess = Pick<ClaudeProcess, 'pid' | 'running' | 'exited' | 'terminate'>;
 
@@ -25,13 +28,29 @@ export interface ConversationSettings {
   outputSchema: Record<string, unknown> | undefined;
 }
 
+/** What a process kept after an answer with tool calls is waiting on. */
+export interface HeldCalls {
+  calls: HeldCall[];
+  /** Its permission prompts already written to stdout and left unanswered (the first call's, usually). */
+  prompts: CliControlRequestLine[];
+}
+
+/** A kept process as handed out: `held` when it waits on tool calls rather than on a user message. */
+export interface ParkedProcess<P> {
+  process: P;
+  held: HeldCalls | undefined;
+}
+
 interface Parked<P> {
   process: P;
+  held: HeldCalls | undefined;
   timer: NodeJS.Timeout;
   /** Messages in the conversation it holds: most requests are ruled out by this before any hashing. */
   length: number;
   /** The local day of the process's first turn (the date the CLI put in the conversation). */
   day: string;
+  /** Held only: the key of the settings and first message, which a later request of the same conversation shares. */
+  root: string | undefined;
 }
 
 /** The local calendar day, as the CLI dates its conversations. */
@@ -57,6 +76,11 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     return this.parked.size;
   }
 
+  /** Kept processes waiting on tool calls. */
+  get heldCount(): number {
+    return [...this.parked.values()].filter((entry) => entry.held != null).length;
+  }
+
   get capacity(): number {
     return this.size;
   }
@@ -71,7 +95,15 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
   }
 
   /** The process that holds `conversation` minus its last (user) message, if one is parked. */
-  take(settings: ConversationSettings, conversation: readonly ConversationMessage[]): P | undefined {
+  take(settings: ConversationSettings, conversation: readonly ConversationMessage[]): ParkedProcess<P> | undefined {
+    const found = this.lookUp(settings, conversation);
+    // A held process of the same conversation (same settings, same first message) that this request does not
+    // continue waits for results that will not come: the client edited, regenerated or went on without them.
+    if (found == null) this.endHeldOf(settings, conversation);
+    return found;
+  }
+
+  private lookUp(settings: ConversationSettings, conversation: readonly ConversationMessage[]): ParkedProcess<P> | undefined {
     if (!this.enabled || conversation.length < 3 || conversation.at(-1)?.role !== 'user' || conversation.at(-2)?.role !== 'assistant') return undefined;
     // Hashing a long conversation with images takes tens of milliseconds: only when a kept one could match.
     if (![...this.parked.values()].some((entry) => entry.length === conversation.length - 1)) return undefined;
@@ -83,14 +115,15 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
       return undefined;
     }
     this.forget(key);
-    return entry.process.running ? entry.process : undefined;
+    return entry.process.running ? { process: entry.process, held: entry.held } : undefined;
   }
 
   /**
-   * Keeps a process whose CLI now holds `conversation` (ending with its own answer), ending the oldest if full.
-   * `day`: the local day of the process's first turn (localDay()).
+   * Keeps a process whose CLI now holds `conversation` (ending with its own answer, tool calls with the client's
+   * names), ending the oldest if full. `day`: the local day of the process's first turn (localDay()). `held`: the
+   * tool calls it waits on, if its answer ended with some.
    */
-  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P, day: string): void {
+  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P, day: string, held?: HeldCalls): void {
     if (!this.enabled || !process.running) {
       void process.terminate();
       return;
@@ -100,10 +133,18 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     while (this.parked.size >= this.size) this.end(this.parked.keys().next().value!);
     const timer = setTimeout(() => this.end(key), this.idleMs);
     timer.unref();
-    this.parked.set(key, { process, timer, length: conversation.length, day });
+    const root = held != null ? conversationKey(settings, conversation.slice(0, 1)) : undefined;
+    this.parked.set(key, { process, held, timer, length: conversation.length, day, root });
     void process.exited.then(() => {
       if (this.parked.get(key)?.process === process) this.forget(key);
     });
+  }
+
+  private endHeldOf(settings: ConversationSettings, conversation: readonly ConversationMessage[]): void {
+    const held = [...this.parked].filter(([, entry]) => entry.root != null);
+    if (held.length === 0 || conversation.length === 0) return;
+    const root = conversationKey(settings, conversation.slice(0, 1));
+    for (const [key, entry] of held) if (entry.root === root) this.end(key);
   }
 
   async shutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_VERSIONS, fixtureLines, type FixtureVersion } from '../../test/support/cli-fixtures.ts';
 import { parseCliLine, type CliLine, type CliResultLine } from './cli-lines.ts';
+import { heldCallsOf } from './held-tool-calls.ts';
 import {
   announcedModelOf,
   answerIsContinuable,
@@ -34,12 +35,21 @@ describe.each(FIXTURE_VERSIONS)('on lines recorded from CLI %s', (version: Fixtu
       ]);
       expect(answerIsContinuable(observation)).toBe(true);
       expect(resultAllowsContinuing(result)).toBe(true);
+      expect(observation.stopReason).toBe('end_turn');
     });
 
-    it('does not continue after a tool call', () => {
+    it('does not continue after a tool call, but holds the call: the answer stopped for tool use', () => {
       const { observation } = observe(fixture('tool-use'));
       expect(observation.endedAtMessageStop).toBe(true);
       expect(answerIsContinuable(observation)).toBe(false);
+      expect(observation.stopReason).toBe('tool_use');
+      // Recorded with a tool of the upstream's own (get_weather): not a client tool, so not held; the same call of the
+      // client's tool (mcp__t__get_weather) would be.
+      expect(heldCallsOf(observation.reply, observation.stopReason)).toBeUndefined();
+      const asClientTool = observation.reply.map((block) => (block.type === 'tool_use' ? { ...block, name: `mcp__t__${block.name}` } : block));
+      expect(heldCallsOf(asClientTool, observation.stopReason)).toEqual([
+        { id: 'toolu_fixture01', name: 'mcp__t__get_weather', input: { city: 'Paris', unit: 'celsius' } },
+      ]);
     });
 
     it('does not continue when the consumer stopped before message_stop (a stop sequence cut the answer)', () => {

@@ -13,14 +13,20 @@ export interface TurnObservation {
   reply: ContentBlockParam[];
   /** The last line handed to the consumer was message_stop: the consumer did not stop the turn early. */
   endedAtMessageStop: boolean;
+  /** The answer's stop reason, from its message_delta. */
+  stopReason: string | undefined;
 }
 
 export function createTurnObservation(): TurnObservation {
-  return { reply: [], endedAtMessageStop: false };
+  return { reply: [], endedAtMessageStop: false, stopReason: undefined };
 }
 
 export function observeTurnLine(observation: TurnObservation, line: CliLine): void {
   observation.endedAtMessageStop = line.type === 'stream_event' && line.event.type === 'message_stop';
+  if (line.type === 'stream_event' && line.parent_tool_use_id == null && line.event.type === 'message_delta') {
+    const delta = (line.event as { delta?: { stop_reason?: unknown } }).delta;
+    if (typeof delta?.stop_reason === 'string') observation.stopReason = delta.stop_reason;
+  }
   // The blocks as the CLI recorded them (checked on their type only: they go back to the same CLI, verbatim).
   if (line.type === 'assistant' && line.parent_tool_use_id == null) observation.reply.push(...(line.message.content as unknown as ContentBlockParam[]));
 }

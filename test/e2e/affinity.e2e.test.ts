@@ -121,9 +121,10 @@ describe('conversation affinity', () => {
     expect(proxy.runner.keptPids()).toContain(pid);
   });
 
-  it('keeps no process after a turn that ends in a tool call', async () => {
+  it('holds the process of a turn that ends in a tool call on its calls (held tool calls), and on nothing else', async () => {
     await settled();
     const before = proxy.runner.keptPids();
+    const heldBefore = proxy.runner.stats().affinity.held;
     proxy.upstream.when('marker-aff-tool', {
       kind: 'message',
       content: [{ type: 'tool_use', id: 'toolu_aff', name: 'mcp__t__lookup', input: { q: 'x' } }],
@@ -137,7 +138,28 @@ describe('conversation affinity', () => {
     });
     expect(message.stop_reason).toBe('tool_use');
     await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
-    expect(proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toEqual([]);
+    expect(proxy.runner.keptPids().filter((pid) => !before.includes(pid))).toHaveLength(1);
+    expect(proxy.runner.stats().affinity.held).toBe(heldBefore + 1);
+    // A new user message instead of the call's result is not what the process waits for: a fresh process serves it.
+    const continuedBefore = proxy.runner.stats().affinity;
+    await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 100,
+      tools: [{ name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string' } } } }],
+      messages: [
+        { role: 'user', content: 'marker-aff-tool' },
+        { role: 'assistant', content: message.content },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_aff', content: 'r' },
+            { type: 'text', text: 'never mind' },
+          ],
+        },
+      ],
+    });
+    expect(proxy.runner.stats().affinity).toMatchObject({ continued: continuedBefore.continued, heldContinued: continuedBefore.heldContinued });
+    await expect.poll(() => proxy.runner.stats().affinity.held).toBe(heldBefore);
   });
 
   it('ends a kept process after AFFINITY_IDLE_MS and keeps at most AFFINITY_SIZE', async () => {

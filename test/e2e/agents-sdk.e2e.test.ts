@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool, type OpenAIClient } from '@openai/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { textReply } from '../support/fake-upstream.ts';
+import { textReply, withToolResultsAsBlocks } from '../support/fake-upstream.ts';
 import { RecordingForwarder } from '../support/recording-forwarder.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
@@ -68,9 +68,9 @@ function expectToolTurns(resultMarker: string, city: string) {
   const toolUse = messages.at(-2)!.content.find((block) => block.type === 'tool_use');
   expect(messages.at(-2)!.role).toBe('assistant');
   expect(toolUse).toMatchObject({ name: 'mcp__t__get_weather', input: { city } });
-  expect(messages.at(-1)).toMatchObject({
+  expect(withToolResultsAsBlocks([messages.at(-1)])[0]).toMatchObject({
     role: 'user',
-    content: [{ type: 'tool_result', tool_use_id: toolUse!.id, content: `agents-weather-${city}: sunny, 21C` }],
+    content: [{ type: 'tool_result', tool_use_id: toolUse!.id, content: [{ type: 'text', text: `agents-weather-${city}: sunny, 21C` }] }],
   });
 }
 
@@ -89,6 +89,8 @@ describe('OpenAI Agents SDK through the proxy', () => {
     expect(ran).toEqual(['Paris']);
     expect(result.finalOutput).toBe('Paris is sunny, 21C.');
     expect(result.lastResponseId).toMatch(/^resp_/);
+    // The second turn continued on the process that made the call (held tool calls, ADR 0017).
+    await expect.poll(() => proxy.reports.at(-1)?.processKind).toBe('held');
 
     // The SDK sent two plain (non-streaming) requests, both answered 200.
     const sent = sdkRequests('marker-agents-run');

@@ -186,6 +186,8 @@ describe('Codex CLI through the proxy', () => {
       { call_id: 'toolu_codex1', output: expect.stringContaining('codex-tool-ok') },
     ]);
 
+    // Codex's follow-up continued on the process that made the call (held tool calls, ADR 0017).
+    await expect.poll(() => proxy.reports.at(-1)?.processKind).toBe('held');
     expect(proxy.upstream.modelRequests('marker-codex-tool')).toHaveLength(1);
     const followUps = proxy.upstream.modelRequests('codex-tool-ok');
     expect(followUps).toHaveLength(1);

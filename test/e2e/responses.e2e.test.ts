@@ -3,7 +3,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorReply, textReply, withoutCliAdditions } from '../support/fake-upstream.ts';
+import { errorReply, textReply, withoutCliAdditions, withToolResultsAsBlocks } from '../support/fake-upstream.ts';
 import { readSseFrames } from '../support/read-sse.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 import { aliasId } from '../support/cli-aliases.ts';
@@ -212,17 +212,19 @@ describe('Responses function tools', () => {
       ],
     });
     expect(second.output_text).toBe('Paris is rainy.');
-    expect(withoutCliAdditions(upstreamRequest('resp-result-paris').messages)).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'marker-resp-tool weather in Paris?' }] },
-      {
-        role: 'assistant',
-        content: [
-          { type: 'text', text: 'Let me check.' },
-          { type: 'tool_use', id: 'toolu_r1', name: 'mcp__t__get_weather', input: { city: 'Paris' } },
-        ],
-      },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_r1', content: 'resp-result-paris' }] },
-    ]);
+    expect(withToolResultsAsBlocks(withoutCliAdditions(upstreamRequest('resp-result-paris').messages))).toEqual(
+      withToolResultsAsBlocks([
+        { role: 'user', content: [{ type: 'text', text: 'marker-resp-tool weather in Paris?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Let me check.' },
+            { type: 'tool_use', id: 'toolu_r1', name: 'mcp__t__get_weather', input: { city: 'Paris' } },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_r1', content: 'resp-result-paris' }] },
+      ]),
+    );
   });
 
   it('carries the thinking through the client in the reasoning item, so the tool loop sends it back before the tool_use', async () => {

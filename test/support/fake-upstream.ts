@@ -292,6 +292,24 @@ export function withoutCliAdditions(messages: any[]): any[] {
   }));
 }
 
+/**
+ * Tool results as the model reads them: a string is one text block. A tool loop continued on the process that made
+ * the calls (held-tool-calls.ts) gives the CLI the results as MCP content, and the CLI sends a string result as a
+ * text block; a replayed history sends it as the client wrote it. Both mean the same to the model.
+ */
+export function withToolResultsAsBlocks(messages: any[]): any[] {
+  return messages.map((message) => ({
+    ...message,
+    content: Array.isArray(message.content)
+      ? message.content.map((block: any) =>
+          block?.type === 'tool_result' && typeof block.content === 'string' && block.is_error !== true
+            ? { ...block, content: [{ type: 'text', text: block.content }] }
+            : block,
+        )
+      : message.content,
+  }));
+}
+
 export function lastUserText(body: any): string {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
   const last = [...messages].reverse().find((message) => message?.role === 'user');

@@ -55,7 +55,13 @@ export class RecordedCliRunner implements CliRunner {
   }
 
   stats(): RunnerStats {
-    return { inUse: this.active, queued: 0, maxConcurrent: 8, warm: { size: 0, idle: 0 }, affinity: { size: 0, kept: 0, continued: 0 } };
+    return {
+      inUse: this.active,
+      queued: 0,
+      maxConcurrent: 8,
+      warm: { size: 0, idle: 0 },
+      affinity: { size: 0, kept: 0, held: 0, continued: 0, heldContinued: 0 },
+    };
   }
 
   drain(error: Error): void {

@@ -95,7 +95,11 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     config,
     reports,
     close: async () => {
-      await app.close();
+      // A client may have opened a connection it never sent a request on (undici does after an abort): Node counts
+      // it neither idle nor busy, and it would hold app.close() for the server's request timeout.
+      const closed = app.close();
+      app.server.closeAllConnections();
+      await closed;
       await upstream.stop();
       rmSync(home, { recursive: true, force: true });
     },

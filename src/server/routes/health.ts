@@ -46,7 +46,9 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         warm_idle: pool.warm.idle,
         affinity_size: pool.affinity.size,
         affinity_kept: pool.affinity.kept,
+        affinity_held: pool.affinity.held,
         affinity_continued: pool.affinity.continued,
+        affinity_held_continued: pool.affinity.heldContinued,
       },
     };
   });

@@ -7,12 +7,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { answerControlRequest } from '../src/cli/answer-control-request.ts';
 import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
-import { plainTurnRequest } from '../src/core/turn-request.ts';
+import { parseCliLine } from '../src/cli/cli-lines.ts';
+import { plainTurnRequest, type TurnRequest } from '../src/core/turn-request.ts';
 import { FakeUpstream, textReply } from '../test/support/fake-upstream.ts';
+import { benchAgents } from './bench-agents.ts';
 import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../test/support/start-test-proxy.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** `agents`: only the agent workloads, printed, docs/benchmarks.md left as it is. */
+const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 
 const upstream = new FakeUpstream();
@@ -136,8 +141,8 @@ async function proxyTtft(port: number, messages: object[]): Promise<{ ttft: numb
  * The raw CLI, same flags, environment, stdin and upstream as the proxy gives it: first text delta on its stdout,
  * timed from the spawn (cold) or, for the warm path's floor, from writing stdin to a CLI started ahead and waiting.
  */
-async function rawCliTtft(start: 'cold' | 'warm'): Promise<number> {
-  const request = plainTurnRequest('sonnet', { messages: [{ role: 'user', content: 'What is the capital of France?' }], maxTokens: 256 });
+async function rawCliTtft(start: 'cold' | 'warm', until = '"text_delta"', tools: TurnRequest['tools'] = []): Promise<number> {
+  const request = plainTurnRequest('sonnet', { messages: [{ role: 'user', content: 'What is the capital of France?' }], maxTokens: 256, tools });
   const cwd = mkdtempSync(join(tmpdir(), 'claude-proxy-bench-cwd-'));
   const invocation = buildCliInvocation(request, { claudePath: bundledClaudePath(), cwd, environment: cliEnvironment, newId: () => 'bench' });
   let started = performance.now();
@@ -150,9 +155,20 @@ async function rawCliTtft(start: 'cold' | 'warm'): Promise<number> {
   for (const step of invocation.stdinSteps) child.stdin.write(`${step.line}\n`);
   const ttft = await new Promise<number>((resolve) => {
     let buffer = '';
+    let lines = '';
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
-      if (buffer.includes('"text_delta"')) resolve(performance.now() - started);
+      if (buffer.includes(until)) resolve(performance.now() - started);
+      // With tools, the CLI asks for the tool server's list over the control protocol: answered as the proxy would.
+      lines += chunk;
+      const complete = lines.split('\n');
+      lines = complete.pop()!;
+      for (const text of complete) {
+        if (!text.includes('"control_request"')) continue;
+        const line = parseCliLine(text);
+        const response = line.type === 'control_request' ? answerControlRequest(line, tools) : undefined;
+        if (response != null) child.stdin.write(`${JSON.stringify(response)}\n`);
+      }
     });
   });
   child.kill('SIGTERM');
@@ -186,6 +202,13 @@ function processRssMb(pid: number): number {
 
 const POOL_PORT = 4601;
 const COLD_PORT = 4602;
+const AGENT_PORT = 4603;
+if (ONLY === 'agents') {
+  const lines = await agentWorkloads();
+  console.log(lines.join('\n'));
+  await upstream.stop();
+  process.exit(0);
+}
 const pooled = await startProxy(POOL_PORT, { WARM_POOL_SIZE: '2', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
 const cold = await startProxy(COLD_PORT, { WARM_POOL_SIZE: '0', AFFINITY_SIZE: '0', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
 const results: string[] = [];
@@ -316,7 +339,27 @@ try {
 } finally {
   pooled.kill('SIGTERM');
   cold.kill('SIGTERM');
-  await upstream.stop();
+}
+results.push(...(await agentWorkloads()));
+await upstream.stop();
+
+/** The agent workloads on a proxy of their own with default settings, the raw cold CLI measured alongside. */
+async function agentWorkloads(): Promise<string[]> {
+  const proxy = await startProxy(AGENT_PORT, {});
+  try {
+    await warmReady(AGENT_PORT);
+    console.log('Raw cold CLI, spawn → message_stop...');
+    const rawCold: number[] = [];
+    for (let run = 0; run < Math.max(5, Math.ceil(RUNS / 2)); run += 1) {
+      await warmReady(AGENT_PORT);
+      rawCold.push(
+        await rawCliTtft('cold', '"message_stop"', [{ name: 'read_file', description: 'Reads a file of the workspace', inputSchema: { type: 'object' } }]),
+      );
+    }
+    return await benchAgents({ upstream, port: AGENT_PORT, rawColdMs: median(rawCold), quiet: warmReady, median, percentile, cliRss: cliRssMb }, 3);
+  } finally {
+    proxy.kill('SIGTERM');
+  }
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       warmModel: 'sonnet',
       affinitySize: 4,
       affinityIdleMs: 300_000,
+      idleMemoryMb: 1024,
     });
     expect(DEFAULT_PORT).toBe(4523);
     expect(Object.isFrozen(config)).toBe(true);
@@ -73,6 +74,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...BASE_ENV, AFFINITY_SIZE: '0', AFFINITY_IDLE_MS: '5000' })).toMatchObject({ affinitySize: 0, affinityIdleMs: 5000 });
     expect(() => loadConfig({ ...BASE_ENV, AFFINITY_SIZE: '-1' })).toThrow(/AFFINITY_SIZE/);
     expect(() => loadConfig({ ...BASE_ENV, AFFINITY_IDLE_MS: '0' })).toThrow(/AFFINITY_IDLE_MS/);
+  });
+
+  it('reads the idle memory budget, 1024 MB by default', () => {
+    expect(loadConfig(BASE_ENV).idleMemoryMb).toBe(1024);
+    expect(loadConfig({ ...BASE_ENV, IDLE_MEMORY_MB: '512' }).idleMemoryMb).toBe(512);
+    expect(() => loadConfig({ ...BASE_ENV, IDLE_MEMORY_MB: '0' })).toThrow(/IDLE_MEMORY_MB/);
   });
 
   it('reads every setting from the environment', () => {

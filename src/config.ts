@@ -47,6 +47,8 @@ export interface Config {
   /** Processes kept after a clean turn for the conversation's next turn (0: none). */
   affinitySize: number;
   affinityIdleMs: number;
+  /** Idle CLI processes (warm, kept, held) together stay under this many MB; the least useful are ended first. */
+  idleMemoryMb: number;
 }
 
 export type ClaudePathSource = 'CLAUDE_PATH' | 'bundled' | 'PATH' | 'not found';
@@ -101,6 +103,7 @@ const envSchema = z.object({
   WARM_MODEL: z.string().trim().min(1).optional(),
   AFFINITY_SIZE: z.string().trim().regex(/^\d+$/, 'AFFINITY_SIZE must be a whole number (0 turns conversation affinity off)').transform(Number).optional(),
   AFFINITY_IDLE_MS: positiveInteger('AFFINITY_IDLE_MS').optional(),
+  IDLE_MEMORY_MB: positiveInteger('IDLE_MEMORY_MB').optional(),
 });
 
 export interface CommandLine {
@@ -118,7 +121,7 @@ Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses 
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, STREAM_QUIET_TIMEOUT_MS, REQUEST_BODY_TIMEOUT_MS, SHUTDOWN_GRACE_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
-MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS.`;
+MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS, IDLE_MEMORY_MB.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -215,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     warmModel: warmModel(settings.WARM_MODEL),
     affinitySize: settings.AFFINITY_SIZE ?? 4,
     affinityIdleMs: settings.AFFINITY_IDLE_MS ?? 300_000,
+    idleMemoryMb: settings.IDLE_MEMORY_MB ?? 1024,
   });
 }
 

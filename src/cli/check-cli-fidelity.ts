@@ -125,6 +125,7 @@ export async function checkCliFidelity(settings: FidelityCheckSettings): Promise
     warmIdleMs: 1_000,
     affinitySize: 0,
     affinityIdleMs: 1_000,
+    idleMemoryMb: 1024,
   });
   try {
     const events = streamTurnEvents(runner, FIDELITY_TURN, { signal: new AbortController().signal, log: SILENT_LOG, now: Date.now });

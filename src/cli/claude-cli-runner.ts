@@ -7,6 +7,7 @@
  * conversation's next turn, and the warm pool is refilled.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.ts';
 import { errorOfAbort } from '../errors.ts';
 import { plainTurnRequest, type ClientTool, type TurnRequest } from '../core/turn-request.ts';
@@ -31,6 +32,8 @@ import {
   resultAllowsContinuing,
   type TurnObservation,
 } from './observe-turn-lines.ts';
+import { memoryByKind, processesOverBudget, type IdleProcess } from './idle-memory-budget.ts';
+import { residentMbOf } from './read-resident-memory.ts';
 import { WarmPool } from './warm-pool.ts';
 
 export interface ClaudeCliRunnerSettings {
@@ -49,10 +52,17 @@ export interface ClaudeCliRunnerSettings {
   warmIdleMs: number;
   affinitySize: number;
   affinityIdleMs: number;
+  idleMemoryMb: number;
 }
 
 /** After message_stop the CLI prints its `result` line at once (measured: under 5 ms); a process that does not is ended. */
 const RESULT_WAIT_MS = 5_000;
+/** How often the idle processes' memory is checked against IDLE_MEMORY_MB besides when one is added. */
+const BUDGET_CHECK_MS = 5_000;
+/** Turns running at once up to which a taken warm process is replaced at once (half the cores, at least one). */
+const LIGHT_LOAD_TURNS = Math.max(1, Math.floor(availableParallelism() / 2));
+/** A tool for the warm processes started for tool requests: only its presence matters at spawn (the flags). */
+const PREWARM_TOOL: ClientTool = { name: 'prewarm', description: undefined, inputSchema: { type: 'object' } };
 
 /** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
 export function runnerSettings(
@@ -72,6 +82,7 @@ export function runnerSettings(
     warmIdleMs,
     affinitySize,
     affinityIdleMs,
+    idleMemoryMb,
   } = config;
   return {
     claudePath,
@@ -87,6 +98,7 @@ export function runnerSettings(
     warmIdleMs,
     affinitySize,
     affinityIdleMs,
+    idleMemoryMb,
   };
 }
 
@@ -104,11 +116,15 @@ export class ClaudeCliRunner implements CliRunner {
   private readonly firstTurnDay = new WeakMap<ClaudeProcess, string>();
   /** Set once the server shuts down: nothing more is started ahead of time or kept. */
   private draining = false;
+  private readonly budgetTimer: NodeJS.Timeout;
 
   constructor(private readonly settings: ClaudeCliRunnerSettings) {
     this.gate = new ConcurrencyGate(settings.maxConcurrent, settings.queueTimeoutMs);
     this.pool = new WarmPool(settings.warmPoolSize, settings.warmIdleMs);
     this.conversations = new ParkedConversations(settings.affinitySize, settings.affinityIdleMs);
+    // Processes grow after they start (a warm one to about 200 MB): checked again now and then, not only when one is added.
+    this.budgetTimer = setInterval(() => this.keepWithinBudget(undefined), BUDGET_CHECK_MS);
+    this.budgetTimer.unref();
   }
 
   activeCount(): number {
@@ -121,6 +137,7 @@ export class ClaudeCliRunner implements CliRunner {
       queued: this.gate.queued,
       maxConcurrent: this.settings.maxConcurrent,
       warm: { size: this.pool.capacity, idle: this.pool.idleCount },
+      idleMemory: { budgetMb: this.settings.idleMemoryMb, ...memoryByKind(this.idleProcesses()) },
       affinity: {
         size: this.conversations.capacity,
         kept: this.conversations.count,
@@ -136,6 +153,29 @@ export class ClaudeCliRunner implements CliRunner {
     return this.pool.idlePids();
   }
 
+  /** Idle processes with their memory: warm ones, then kept and held ones, oldest first within each. */
+  private idleProcesses(): IdleProcess[] {
+    return [
+      ...this.pool.idlePids().map((pid) => ({ pid, kind: 'warm' as const, residentMb: residentMbOf(pid) })),
+      ...this.conversations.entries().map(({ pid, held }) => ({ pid, kind: held ? ('held' as const) : ('kept' as const), residentMb: residentMbOf(pid) })),
+    ];
+  }
+
+  /** Ends the least useful idle processes while they use more than IDLE_MEMORY_MB (idle-memory-budget.ts). */
+  private keepWithinBudget(newest: number | undefined): void {
+    for (const entry of processesOverBudget(this.idleProcesses(), this.settings.idleMemoryMb, newest)) {
+      if (entry.kind === 'warm') this.pool.endPid(entry.pid);
+      else this.conversations.endPid(entry.pid);
+    }
+  }
+
+  /** Starts a warm process for these settings, within the memory budget. */
+  private fill(invocation: CliInvocation): void {
+    const before = new Set(this.pool.idlePids());
+    this.pool.fill(invocation);
+    this.keepWithinBudget(this.pool.idlePids().find((pid) => !before.has(pid)));
+  }
+
   /** Pids of the processes kept for a conversation's next turn. */
   keptPids(): number[] {
     return this.conversations.pids();
@@ -144,8 +184,11 @@ export class ClaudeCliRunner implements CliRunner {
   /** Fills the pool for the most common request: this model, defaults for everything else. */
   prewarm(model: string): void {
     if (this.draining) return;
-    const invocation = this.invocationFor(plainTurnRequest(model));
-    for (let count = 0; count < this.settings.warmPoolSize; count += 1) this.pool.fill(invocation);
+    // Half for requests with tools (what agents send: another command line), half without; the pool then follows
+    // the settings the traffic uses (each turn refills its own).
+    const plain = this.invocationFor(plainTurnRequest(model));
+    const withTools = this.invocationFor(plainTurnRequest(model, { tools: [PREWARM_TOOL] }));
+    for (let count = 0; count < this.settings.warmPoolSize; count += 1) this.fill(count % 2 === 0 ? plain : withTools);
   }
 
   drain(error: Error): void {
@@ -155,6 +198,7 @@ export class ClaudeCliRunner implements CliRunner {
 
   async shutdown(): Promise<void> {
     this.draining = true;
+    clearInterval(this.budgetTimer);
     await Promise.all([this.pool.shutdown(), this.conversations.shutdown(), ...[...this.live].map((child) => child.terminate())]);
   }
 
@@ -184,6 +228,7 @@ export class ClaudeCliRunner implements CliRunner {
     let child: ClaudeProcess | undefined;
     let kind: ProcessKind | undefined;
     let failed = false;
+    let refilled = false;
     const observation = createTurnObservation();
     /** Permission prompts of this turn left unanswered: the calls a held process will be waiting on. */
     const prompts: CliControlRequestLine[] = [];
@@ -198,6 +243,10 @@ export class ClaudeCliRunner implements CliRunner {
       kind = acquired.kind;
       const acquiredAt = performance.now();
       options.onRunEvent?.({ type: 'acquired', processKind: kind, queueWaitMs: acquiredAt - queuedAt });
+      // A warm process taken under light load is replaced at once, ready by the end of this turn (a model call takes
+      // seconds); under load, after the turn, so that replacements do not slow the turns that are starting.
+      refilled = (kind === 'warm' || kind === 'warm-late-settings') && this.gate.inUse <= LIGHT_LOAD_TURNS;
+      if (refilled) this.fill(invocation);
       if (kind === 'kept') this.continued += 1;
       if (kind === 'held') this.heldContinued += 1;
       const continuing = kind === 'kept' || kind === 'held';
@@ -255,7 +304,7 @@ export class ClaudeCliRunner implements CliRunner {
       release();
       // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
       // down, a stall): a replacement would likely fail the same way. A kept or held process took no warm one.
-      if (clean && kind !== 'kept' && kind !== 'held') this.pool.fill(invocation);
+      if (clean && !refilled && kind !== 'kept' && kind !== 'held') this.fill(invocation);
     }
   }
 
@@ -281,6 +330,7 @@ export class ClaudeCliRunner implements CliRunner {
       this.firstTurnDay.get(child) ?? localDay(),
       held,
     );
+    this.keepWithinBudget(child.pid);
   }
 
   /** Reads the turn's `result` line; keeps the process when the model's answer ended cleanly, else ends it. */

@@ -63,6 +63,8 @@ export interface RunnerStats {
   queued: number;
   maxConcurrent: number;
   warm: { size: number; idle: number };
+  /** Memory of the idle processes by kind, in MB, and the budget they stay under (IDLE_MEMORY_MB). */
+  idleMemory: { budgetMb: number; warm: number; kept: number; held: number };
   /**
    * Processes kept for a conversation's next turn (conversation affinity): `kept` in all, `held` of them waiting on
    * tool calls; turns `continued` on a kept process, and of those `heldContinued` by answering its tool calls.

@@ -94,6 +94,16 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     return [...this.parked.values()].flatMap((entry) => (entry.process.pid != null ? [entry.process.pid] : []));
   }
 
+  /** The kept processes, oldest first, and whether each waits on tool calls. */
+  entries(): Array<{ pid: number; held: boolean }> {
+    return [...this.parked.values()].flatMap((entry) => (entry.process.pid != null ? [{ pid: entry.process.pid, held: entry.held != null }] : []));
+  }
+
+  /** Ends the kept process with this pid (the memory budget). */
+  endPid(pid: number): void {
+    for (const [key, entry] of this.parked) if (entry.process.pid === pid) this.end(key);
+  }
+
   /** The process that holds `conversation` minus its last (user) message, if one is parked. */
   take(settings: ConversationSettings, conversation: readonly ConversationMessage[]): ParkedProcess<P> | undefined {
     const found = this.lookUp(settings, conversation);

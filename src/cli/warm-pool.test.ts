@@ -42,6 +42,37 @@ describe('WarmPool', () => {
     expect(pool.take(settings({}, ['60']))).toBeUndefined();
   });
 
+  it('makes room by ending a spare process, or that of the least recently used setting, never the only one of a busy setting', () => {
+    pool = new WarmPool(3, 60_000);
+    const busy = settings({}, ['60']);
+    const other = settings({}, ['61']);
+    const rare = settings({}, ['62']);
+    pool.fill(busy);
+    pool.fill(other);
+    pool.fill(other);
+    const [busyPid] = pool.idlePids();
+    // Full, and `other` has two: one of those goes, not the only busy one.
+    pool.fill(rare);
+    expect(pool.idlePids()).toContain(busyPid);
+    expect(pool.idleCount).toBe(3);
+    // No spare left: the least recently used setting's process goes (`other`: `busy` was just asked for, `rare` filled).
+    expect(pool.take(settings({}, ['63']))).toBeUndefined();
+    expect(pool.take(busy)).toBeDefined();
+    pool.fill(busy);
+    pool.fill(rare);
+    expect(pool.take(other)).toBeUndefined();
+    expect(pool.take(busy)).toBeDefined();
+  });
+
+  it('starts nothing when full and the process to end would be one of the same settings', () => {
+    pool = new WarmPool(2, 60_000);
+    pool.fill(settings());
+    pool.fill(settings());
+    const pids = pool.idlePids();
+    pool.fill(settings());
+    expect(pool.idlePids()).toEqual(pids);
+  });
+
   it('recycles idle processes after the idle time', async () => {
     pool = new WarmPool(1, 50);
     pool.fill(settings());

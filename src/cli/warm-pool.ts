@@ -3,8 +3,10 @@
  * CLI processes started ahead of time (stream-json input: they wait on stdin), keyed by everything that must be
  * fixed at spawn (command, argv, env, cwd). A request with the same key skips the CLI's ~0.5 s start-up; its system
  * prompt, tools, history and prompt all go over stdin. Each process serves one turn and is then ended: it is never
- * reused after a turn, an interrupt, a tool stop or an error. Used keys are refilled after their turn (not during,
- * so the refill does not compete with the request for CPU); idle processes are recycled after `idleMs`.
+ * reused after a turn, an interrupt, a tool stop or an error (the runner refills the key it took from). When full,
+ * a fill makes room by ending a spare process (one whose settings have another waiting) or else the one whose
+ * settings were used least recently: the only warm process of a busy setting is never the one to go. Idle
+ * processes are recycled after `idleMs`.
  */
 import { LATE_ENV_VARIABLES, type CliInvocation } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
@@ -28,6 +30,9 @@ export interface TakenProcess {
 export class WarmPool {
   /** Idle processes, oldest first. */
   private readonly idle: WarmProcess[] = [];
+  /** When each setting (base key) was last taken or filled: a monotonically increasing counter. */
+  private readonly lastUsed = new Map<string, number>();
+  private uses = 0;
 
   constructor(
     private readonly size: number,
@@ -57,6 +62,7 @@ export class WarmPool {
    */
   take(settings: SpawnSettings): TakenProcess | undefined {
     const baseKey = baseKeyOf(settings);
+    this.touch(baseKey);
     const wanted = lateEnvOf(settings.env);
     const candidates = this.idle.filter((entry) => entry.baseKey === baseKey && entry.process.running);
     const exact = candidates.find((entry) => sameEnv(entry.lateEnv, wanted));
@@ -69,10 +75,17 @@ export class WarmPool {
   /** Starts a process for these settings, making room by ending the oldest idle one. */
   fill(settings: SpawnSettings): void {
     if (this.size === 0) return;
-    while (this.idle.length >= this.size) this.end(this.idle[0]!);
+    const baseKey = baseKeyOf(settings);
+    this.touch(baseKey);
+    if (this.idle.length >= this.size) {
+      // Ending one process of these settings to start another would only cost a start-up (a burst's refills).
+      const victim = this.leastUseful();
+      if (victim.baseKey === baseKey) return;
+      this.end(victim);
+    }
     const process = new ClaudeProcess(settings);
     const entry: WarmProcess = {
-      baseKey: baseKeyOf(settings),
+      baseKey,
       lateEnv: lateEnvOf(settings.env),
       process,
       timer: setTimeout(() => this.end(entry), this.idleMs),
@@ -90,6 +103,27 @@ export class WarmPool {
         return entry.process.terminate();
       }),
     );
+  }
+
+  /** The oldest spare process (its settings have another one waiting), else the oldest of the least recently used setting. */
+  private leastUseful(): WarmProcess {
+    const spare = this.idle.find((entry) => this.idle.some((other) => other !== entry && other.baseKey === entry.baseKey));
+    if (spare != null) return spare;
+    return this.idle.reduce((least, entry) => ((this.lastUsed.get(entry.baseKey) ?? 0) < (this.lastUsed.get(least.baseKey) ?? 0) ? entry : least));
+  }
+
+  private touch(baseKey: string): void {
+    this.uses += 1;
+    // Re-inserted so the map stays in order of use and can be trimmed from its start.
+    this.lastUsed.delete(baseKey);
+    this.lastUsed.set(baseKey, this.uses);
+    if (this.lastUsed.size > 64) this.lastUsed.delete(this.lastUsed.keys().next().value!);
+  }
+
+  /** Ends the idle process with this pid (the memory budget). */
+  endPid(pid: number): void {
+    const entry = this.idle.find((candidate) => candidate.process.pid === pid);
+    if (entry != null) this.end(entry);
   }
 
   private end(entry: WarmProcess): void {

@@ -75,7 +75,9 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   const pool =
     process.env.TEST_WARM_POOL_SIZE != null ? { WARM_POOL_SIZE: process.env.TEST_WARM_POOL_SIZE, AFFINITY_SIZE: process.env.TEST_WARM_POOL_SIZE } : {};
   const config = loadConfig(
-    { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' },
+    // The memory budget is left out of cases about other things (memory-budget.e2e.test.ts sets its own): two test
+    // files at a time on a loaded machine make the CLIs' RSS vary, and a kept process must not go for that.
+    { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', IDLE_MEMORY_MB: '8192', ...pool, ...options.settings, CLAUDE_PATH: bundledClaudePath(), PORT: '4523' },
     [],
   );
   const runner = new ClaudeCliRunner(runnerSettings(config, ensurePrivateWorkDirectory(home), cliEnvironment, installContextFilterPlugin(home)));

@@ -12,7 +12,7 @@ import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
 import { parseCliLine } from '../src/cli/cli-lines.ts';
 import { plainTurnRequest, type TurnRequest } from '../src/core/turn-request.ts';
 import { FakeUpstream, textReply } from '../test/support/fake-upstream.ts';
-import { benchAgents } from './bench-agents.ts';
+import { benchAgents, newConversations } from './bench-agents.ts';
 import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../test/support/start-test-proxy.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -356,7 +356,24 @@ async function agentWorkloads(): Promise<string[]> {
         await rawCliTtft('cold', '"message_stop"', [{ name: 'read_file', description: 'Reads a file of the workspace', inputSchema: { type: 'object' } }]),
       );
     }
-    return await benchAgents({ upstream, port: AGENT_PORT, rawColdMs: median(rawCold), quiet: warmReady, median, percentile, cliRss: cliRssMb }, 3);
+    const rawColdMs = median(rawCold);
+    const lines = await benchAgents({ upstream, port: AGENT_PORT, rawColdMs, quiet: warmReady, median, percentile, cliRss: cliRssMb }, 3);
+    proxy.kill('SIGTERM');
+    // The same new conversations with a larger pool: what more warm processes buy (within IDLE_MEMORY_MB).
+    const larger = await startProxy(AGENT_PORT + 1, { WARM_POOL_SIZE: '4' });
+    try {
+      const { backToBack, burst } = await newConversations({ quiet: warmReady }, AGENT_PORT + 1);
+      const ratio = (value: number) => `${(value / rawColdMs).toFixed(2)}x`;
+      lines.push(
+        'With `WARM_POOL_SIZE=4` (same run): 7 new conversations with tools back to back, median ' +
+          `${backToBack.length > 0 ? median(backToBack).toFixed(0) : '–'} ms (${ratio(median(backToBack))}); a burst of 8, slowest ` +
+          `${Math.max(...burst).toFixed(0)} ms (${ratio(Math.max(...burst))}).`,
+        '',
+      );
+    } finally {
+      larger.kill('SIGTERM');
+    }
+    return lines;
   } finally {
     proxy.kill('SIGTERM');
   }

@@ -22,12 +22,15 @@ const process = (name: string) => {
   return child as unknown as ClaudeProcess & { terminated: boolean };
 };
 
-function sources(options: { kept?: ClaudeProcess; held?: HeldCalls; warm?: { process: ClaudeProcess; exact: boolean } } = {}) {
+function sources(options: { kept?: ClaudeProcess; held?: HeldCalls; rewindTo?: string; warm?: { process: ClaudeProcess; exact: boolean } } = {}) {
   const spawned: ClaudeProcess[] = [];
   return {
     spawned,
     sources: {
-      conversations: { take: () => (options.kept != null ? { process: options.kept, held: options.held } : undefined) },
+      conversations: {
+        take: () =>
+          options.kept != null ? { process: options.kept, held: options.held, ...(options.rewindTo != null ? { rewindTo: options.rewindTo } : {}) } : undefined,
+      },
       pool: { take: () => options.warm },
       spawn: () => {
         const child = process('cold');
@@ -46,6 +49,16 @@ describe('acquireProcess', () => {
     expect(acquired).toMatchObject({ process: kept, kind: 'kept' });
     expect(acquired.steps).toEqual([invocation.stdinSteps.at(-1)]);
     expect(spawned).toEqual([]);
+  });
+
+  it('cuts a process holding one more exchange back to before its last user message, then sends the new one', () => {
+    const kept = process('kept');
+    const acquired = acquireProcess(sources({ kept, rewindTo: 'uuid-of-q2' }).sources, invocation, settings);
+    expect(acquired).toMatchObject({ process: kept, kind: 'rewound' });
+    expect(acquired.steps.map((step) => [JSON.parse(step.line), step.awaitsAck])).toEqual([
+      [{ type: 'control_request', request_id: 'rewind', request: { subtype: 'rewind_conversation', target_message_uuid: 'uuid-of-q2' } }, true],
+      [JSON.parse(invocation.stdinSteps.at(-1)!.line), false],
+    ]);
   });
 
   it('takes a warm process next: the whole stdin, after the late settings when it was started with other values', () => {
@@ -106,5 +119,6 @@ describe('acquireProcess', () => {
     expect(stdinStepsFor('cold', invocation)).toBe(invocation.stdinSteps);
     expect(stdinStepsFor('kept', invocation)).toHaveLength(1);
     expect(stdinStepsFor('held', invocation)).toEqual([]);
+    expect(stdinStepsFor('rewound', invocation)).toEqual([invocation.stdinSteps.at(-1)]);
   });
 });

@@ -2,12 +2,13 @@
  * @module
  * Where a turn's process comes from, and what it must be told: the process that holds the conversation so far
  * (conversation-affinity.ts) gets only the new user message, or, when it waits on tool calls the request brings the
- * results of, the answers to those calls (held-tool-calls.ts); a warm one (warm-pool.ts) gets the whole stdin, after
+ * results of, the answers to those calls (held-tool-calls.ts), or, when the request drops the process's last exchange
+ * (regenerate, edited last message), a rewind to before it and the new message; a warm one (warm-pool.ts) gets the whole stdin, after
  * the late settings step when it was started with other max_tokens or effort; otherwise a process is spawned.
  */
 import { assertNever } from '../errors.ts';
 import { allowHeldCall } from './answer-control-request.ts';
-import type { CliInvocation, StdinStep } from './build-cli-invocation.ts';
+import { rewindStep, type CliInvocation, type StdinStep } from './build-cli-invocation.ts';
 import type { ClaudeProcess } from './claude-process.ts';
 import type { ProcessKind } from './cli-runner.ts';
 import type { ConversationSettings, ParkedConversations } from './conversation-affinity.ts';
@@ -31,6 +32,10 @@ export interface AcquiredProcess {
 
 export function acquireProcess(sources: ProcessSources, invocation: CliInvocation, conversation: ConversationSettings): AcquiredProcess {
   const parked = sources.conversations.take(conversation, invocation.conversation);
+  if (parked?.rewindTo != null) {
+    // It holds this conversation plus the exchange the request drops: cut back to before that user message first.
+    return { process: parked.process, kind: 'rewound', steps: [rewindStep(parked.rewindTo), ...stdinStepsFor('rewound', invocation)], answers: undefined };
+  }
   if (parked != null && parked.held == null) return { process: parked.process, kind: 'kept', steps: stdinStepsFor('kept', invocation), answers: undefined };
   if (parked?.held != null) {
     const answers = planHeldAnswers(parked.held.calls, invocation.conversation.at(-1));
@@ -63,7 +68,8 @@ export function stdinStepsFor(kind: ProcessKind, invocation: CliInvocation): Std
       // A warm process started with other max_tokens/effort takes this request's values first.
       return [invocation.lateEnvStep, ...invocation.stdinSteps];
     case 'kept':
-      // It has the system prompt and the history already.
+    case 'rewound':
+      // It has the system prompt and the history already (a rewound one after its rewind step).
       return [invocation.stdinSteps.at(-1)!];
     case 'held':
       return [];

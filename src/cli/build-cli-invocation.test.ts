@@ -101,7 +101,8 @@ describe('buildCliInvocation stdin', () => {
     const { stdinLines } = build(turn({ messages: [prompt] }));
     expect(stdinLines.map((line) => JSON.parse(line) as unknown)).toEqual([
       { type: 'control_request', request_id: 'init', request: { subtype: 'initialize', systemPrompt: [`You are ${SYSTEM_MARKER}.`, 'Be brief.'] } },
-      { type: 'user', message: { role: 'user', content: prompt.content } },
+      // The uuid names the prompt for a later rewind (regenerate, edited last message).
+      { type: 'user', uuid: 'id', message: { role: 'user', content: prompt.content } },
     ]);
     expect(stdinLines.every((line) => !line.includes('\n'))).toBe(true);
   });
@@ -164,7 +165,7 @@ describe('buildCliInvocation history replay', () => {
     const lines = stdinSteps.map((step) => JSON.parse(step.line));
     expect(lines[1]).toEqual({ type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'q1' }] }, shouldQuery: false });
     expect(lines[3].message.content).toEqual(history[2]!.content);
-    expect(lines[5]).toEqual({ type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'thanks' }] } });
+    expect(lines[5]).toEqual({ type: 'user', uuid: 'n1', message: { role: 'user', content: [{ type: 'text', text: 'thanks' }] } });
   });
 
   it('gives every replayed assistant message its own id (the CLI merges lines that share one) and keeps its blocks verbatim', () => {
@@ -173,7 +174,8 @@ describe('buildCliInvocation history replay', () => {
       JSON.parse(step.line),
     );
     const assistants = lines.filter((line) => line.type === 'assistant');
-    expect(assistants.map((line) => line.message.id)).toEqual(['msg_replay_n1', 'msg_replay_n2']);
+    // n1 is the prompt's uuid.
+    expect(assistants.map((line) => line.message.id)).toEqual(['msg_replay_n2', 'msg_replay_n3']);
     expect(assistants.map((line) => line.message.content)).toEqual([history[1]!.content, history[3]!.content]);
   });
 

@@ -32,6 +32,11 @@ export interface CliInvocation {
    */
   lateEnv: Record<string, string>;
   lateEnvStep: StdinStep;
+  /**
+   * The uuid the prompt (the last user message) is written with: a later request that drops the answer to it can
+   * rewind the process to before it (rewindStep).
+   */
+  promptUuid: string;
 }
 
 export interface InvocationSettings {
@@ -151,18 +156,36 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     // that prompt, and the client's results, when they come, are the answers of its calls (held-tool-calls.ts).
     ...(request.tools.length > 0 ? ['--permission-prompt-tool', 'stdio'] : []),
   ];
+  const promptUuid = settings.newId();
   return {
     command: settings.claudePath,
     args,
     env,
     cwd: settings.cwd,
-    stdinSteps: buildStdinSteps(request, conversation, settings),
+    stdinSteps: buildStdinSteps(request, conversation, settings, promptUuid),
     conversation,
     lateEnv,
     lateEnvStep: {
       line: JSON.stringify({ type: 'control_request', request_id: 'settings', request: { subtype: 'apply_flag_settings', settings: { env: lateEnv } } }),
       awaitsAck: false,
     },
+    promptUuid,
+  };
+}
+
+/**
+ * Cuts the CLI's conversation back to before the user message written with `uuid` (its last one), for a request that
+ * re-sends the conversation with that message again or changed (regenerate, edit). Measured on 2.1.197 and 2.1.332:
+ * answered by a `control_response` with `rewound: true` within milliseconds, and the next model request is the one a
+ * fresh process sends for that conversation; only the last user message can be the target ("stale target" otherwise),
+ * and not the first (no answer before it).
+ */
+export const REWIND_REQUEST_ID = 'rewind';
+
+export function rewindStep(uuid: string): StdinStep {
+  return {
+    line: JSON.stringify({ type: 'control_request', request_id: REWIND_REQUEST_ID, request: { subtype: 'rewind_conversation', target_message_uuid: uuid } }),
+    awaitsAck: true,
   };
 }
 
@@ -174,7 +197,16 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
  * (end-at-undeclared-tool-call.ts) and the process is killed at once, before the CLI can ask the model again.
  */
 function maxTurnsArguments(request: TurnRequest): string[] {
-  return request.tools.length > 0 && request.outputSchema == null ? [] : ['--max-turns', '1'];
+  return hasOneCallLimit(request) ? ['--max-turns', '1'] : [];
+}
+
+/**
+ * Whether the process for this request stops after one model call by itself. One that does not (client tools) asks
+ * the model again on its own within about 30 ms after an answer cut by max_tokens ("Output token limit hit. Resume
+ * directly", measured on 2.1.197 and 2.1.332) or a call of a tool it does not know: its owner must kill it at once.
+ */
+export function hasOneCallLimit(request: Pick<TurnRequest, 'tools' | 'outputSchema'>): boolean {
+  return request.tools.length === 0 || request.outputSchema != null;
 }
 
 /**
@@ -183,7 +215,7 @@ function maxTurnsArguments(request: TurnRequest): string[] {
  * `shouldQuery: false`, acknowledged by a `result` before anything more is written; each assistant message as an
  * `assistant` line with its own id. The last user message is sent as is and starts the model call.
  */
-function buildStdinSteps(request: TurnRequest, conversation: readonly ConversationMessage[], settings: InvocationSettings): StdinStep[] {
+function buildStdinSteps(request: TurnRequest, conversation: readonly ConversationMessage[], settings: InvocationSettings, promptUuid: string): StdinStep[] {
   const messages = prefixToolNames(conversation, request.tools);
   const prompt = messages.at(-1)!;
   const steps: StdinStep[] = [];
@@ -209,7 +241,10 @@ function buildStdinSteps(request: TurnRequest, conversation: readonly Conversati
   );
   const model = (): string => settings.announcedModel?.() ?? upstreamModelId(request.model);
   for (const message of messages.slice(0, -1)) steps.push(replayStep(message, model, settings.newId));
-  steps.push({ line: JSON.stringify({ type: 'user', message: { role: 'user', content: cliUserContent(prompt.content) } }), awaitsAck: false });
+  steps.push({
+    line: JSON.stringify({ type: 'user', uuid: promptUuid, message: { role: 'user', content: cliUserContent(prompt.content) } }),
+    awaitsAck: false,
+  });
   return steps;
 }
 

@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config.ts';
-import { errorOfAbort } from '../errors.ts';
+import { errorOfAbort, ProxyError } from '../errors.ts';
 import { plainTurnRequest, type ClientTool, type TurnRequest } from '../core/turn-request.ts';
 import { acquireProcess } from './acquire-process.ts';
 import { answerControlRequest } from './answer-control-request.ts';
-import { buildCliInvocation, type CliInvocation } from './build-cli-invocation.ts';
+import { buildCliInvocation, hasOneCallLimit, REWIND_REQUEST_ID, type CliInvocation } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
 import { parseCliLine, type CliControlRequestLine, type CliLine } from './cli-lines.ts';
 import type { CliRunner, ProcessKind, RunnerStats, RunOptions } from './cli-runner.ts';
@@ -112,6 +112,8 @@ export class ClaudeCliRunner implements CliRunner {
   private continued = 0;
   /** Turns served by answering the tool calls a kept process waited on, since start. */
   private heldContinued = 0;
+  /** Turns served by a kept process cut back by one exchange (regenerate, edited last message), since start. */
+  private rewound = 0;
   /** The local day of each process's first turn: the date the CLI wrote into its conversation. */
   private readonly firstTurnDay = new WeakMap<ClaudeProcess, string>();
   /** Set once the server shuts down: nothing more is started ahead of time or kept. */
@@ -144,6 +146,7 @@ export class ClaudeCliRunner implements CliRunner {
         held: this.conversations.heldCount,
         continued: this.continued,
         heldContinued: this.heldContinued,
+        rewound: this.rewound,
       },
     };
   }
@@ -229,6 +232,8 @@ export class ClaudeCliRunner implements CliRunner {
     let kind: ProcessKind | undefined;
     let failed = false;
     let refilled = false;
+    /** Killed at its stop reason, before it could ask the model again on its own. */
+    let stoppedEarly = false;
     const observation = createTurnObservation();
     /** Permission prompts of this turn left unanswered: the calls a held process will be waiting on. */
     const prompts: CliControlRequestLine[] = [];
@@ -249,7 +254,8 @@ export class ClaudeCliRunner implements CliRunner {
       if (refilled) this.fill(invocation);
       if (kind === 'kept') this.continued += 1;
       if (kind === 'held') this.heldContinued += 1;
-      const continuing = kind === 'kept' || kind === 'held';
+      if (kind === 'rewound') this.rewound += 1;
+      const continuing = continuesConversation(kind);
       this.live.add(cli);
       if (!continuing) this.firstTurnDay.set(cli, localDay());
       options.log.debug({ pid: cli.pid, process: kind, model: request.model, messages: request.messages.length }, 'claude turn started');
@@ -272,11 +278,22 @@ export class ClaudeCliRunner implements CliRunner {
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
           announced.model = announcedModelOf(line) ?? announced.model;
-          if (line.type === 'result') input.acknowledge();
+          if (line.type === 'result' || rewindAnswered(line)) input.acknowledge();
           continue;
         }
         observeTurnLine(observation, line);
+        if (!stoppedEarly && asksAgainAfter(request, observation.stopReason)) {
+          // Without the one-call limit the CLI asks the model again by itself as soon as this message ends (after
+          // max_tokens: "Output token limit hit. Resume directly", measured): stopped at the message's stop reason.
+          stoppedEarly = true;
+          cli.kill();
+        }
         yield line;
+      }
+      // Stopped at its stop reason before it printed message_stop: the message is whole all the same.
+      if (stoppedEarly && !observation.endedAtMessageStop) {
+        yield MESSAGE_STOP_LINE;
+        return;
       }
       // stdout ended while the consumer still waited for the result line.
       throw mapCliExitError(await cli.exited, cli.stderrSince(stderrMark), this.settings.claudePath);
@@ -289,13 +306,15 @@ export class ClaudeCliRunner implements CliRunner {
       const clean = !failed && !options.signal.aborted && !this.draining;
       if (child != null) {
         const held = clean && this.conversations.enabled ? this.heldCallsOf(request, observation, prompts) : undefined;
+        // The last user message was written as this turn's prompt line, unless it was tool results given to held calls.
+        const promptUuid = kind !== 'held' ? invocation.promptUuid : undefined;
         if (held != null) {
           this.park(child, invocation, request, observation, held);
         } else if (clean && this.conversations.enabled && answerIsContinuable(observation)) {
-          void this.keepForNextTurn(child, invocation, request, observation);
-        } else if (request.tools.length > 0 && !observation.endedAtMessageStop) {
-          // Stopped mid-answer (a call of an undeclared tool, the first of parallel calls, a stop sequence): a CLI
-          // without the one-call limit may answer that call itself and ask the model again within milliseconds.
+          void this.keepForNextTurn(child, invocation, request, observation, promptUuid);
+        } else if (!hasOneCallLimit(request)) {
+          // Without the one-call limit the CLI asks the model again by itself within milliseconds after max_tokens,
+          // or after a cut answer (a call of an undeclared tool, the first of parallel calls, a stop sequence).
           child.kill();
         } else {
           void child.terminate();
@@ -304,7 +323,7 @@ export class ClaudeCliRunner implements CliRunner {
       release();
       // The next request with these settings finds a warm process; not after a failure (not logged in, upstream
       // down, a stall): a replacement would likely fail the same way. A kept or held process took no warm one.
-      if (clean && !refilled && kind !== 'kept' && kind !== 'held') this.fill(invocation);
+      if (clean && !refilled && (kind == null || !continuesConversation(kind))) this.fill(invocation);
     }
   }
 
@@ -321,7 +340,14 @@ export class ClaudeCliRunner implements CliRunner {
   }
 
   /** Keeps a process for the conversation's next request: the CLI holds the conversation, its answer included. */
-  private park(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation, held?: HeldCalls): void {
+  private park(
+    child: ClaudeProcess,
+    invocation: CliInvocation,
+    request: TurnRequest,
+    observation: TurnObservation,
+    held?: HeldCalls,
+    promptUuid?: string,
+  ): void {
     this.live.delete(child);
     this.conversations.park(
       conversationSettings(invocation, request),
@@ -329,18 +355,25 @@ export class ClaudeCliRunner implements CliRunner {
       child,
       this.firstTurnDay.get(child) ?? localDay(),
       held,
+      promptUuid,
     );
     this.keepWithinBudget(child.pid);
   }
 
   /** Reads the turn's `result` line; keeps the process when the model's answer ended cleanly, else ends it. */
-  private async keepForNextTurn(child: ClaudeProcess, invocation: CliInvocation, request: TurnRequest, observation: TurnObservation): Promise<void> {
+  private async keepForNextTurn(
+    child: ClaudeProcess,
+    invocation: CliInvocation,
+    request: TurnRequest,
+    observation: TurnObservation,
+    promptUuid: string | undefined,
+  ): Promise<void> {
     try {
       const answering = { tools: request.tools, answers: undefined, unanswered: [] };
       for await (const line of outputLines(child, AbortSignal.timeout(RESULT_WAIT_MS), this.settings, answering, { phase: 'quiet' })) {
         if (line.type !== 'result') continue;
         if (!resultAllowsContinuing(line) || this.draining) break;
-        this.park(child, invocation, request, observation);
+        this.park(child, invocation, request, observation, undefined, promptUuid);
         return;
       }
     } catch {
@@ -348,6 +381,37 @@ export class ClaudeCliRunner implements CliRunner {
     }
     void child.terminate();
   }
+}
+
+/**
+ * Whether a CLI without the one-call limit would ask the model again by itself after a message that stopped for this
+ * reason: anything but a call of the client's tools (the process is held on it) or a finished answer (it is kept).
+ */
+function asksAgainAfter(request: TurnRequest, stopReason: string | undefined): boolean {
+  return !hasOneCallLimit(request) && stopReason != null && stopReason !== 'tool_use' && stopReason !== 'end_turn';
+}
+
+const MESSAGE_STOP_LINE: CliLine = { type: 'stream_event', event: { type: 'message_stop' }, parent_tool_use_id: null };
+
+/** Kinds whose process already holds the conversation (it was started for an earlier turn of it). */
+function continuesConversation(kind: ProcessKind): boolean {
+  return kind === 'kept' || kind === 'held' || kind === 'rewound';
+}
+
+/**
+ * True when the line answers the rewind step (a rewound turn, acquire-process.ts). A refusal cannot be worked around
+ * on this process: the turn fails before anything reached the client, and the process is ended.
+ */
+function rewindAnswered(line: CliLine): boolean {
+  if (line.type !== 'control_response' || line.response.request_id !== REWIND_REQUEST_ID) return false;
+  if (line.response.response?.rewound === true) return true;
+  throw new ProxyError(
+    'api_error',
+    `The CLI could not rewind the conversation for this request (${line.response.response?.error ?? 'no reason given'}); retry it`,
+    {
+      status: 500,
+    },
+  );
 }
 
 function conversationSettings(invocation: CliInvocation, request: TurnRequest) {

@@ -93,7 +93,12 @@ const controlRequestLine = z.looseObject({
 
 const controlResponseLine = z.looseObject({
   type: z.literal('control_response'),
-  response: z.looseObject({ subtype: z.string(), request_id: z.string().nullish() }),
+  response: z.looseObject({
+    subtype: z.string(),
+    request_id: z.string().nullish(),
+    // The answer of a rewind_conversation request (claude-cli-runner.ts).
+    response: z.looseObject({ rewound: z.boolean().optional(), error: z.string().nullish() }).nullish(),
+  }),
 });
 
 const knownLine = z.discriminatedUnion('type', [

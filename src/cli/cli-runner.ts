@@ -18,11 +18,12 @@ export interface Logger {
 
 /**
  * How a turn got its process: `held` (the process that made the tool calls this request brings the results of, still
- * waiting on them: held-tool-calls.ts), `kept` (the process holding the conversation, conversation-affinity.ts), `warm`
+ * waiting on them: held-tool-calls.ts), `kept` (the process holding the conversation, conversation-affinity.ts),
+ * `rewound` (the process holding the conversation plus the exchange this request drops, cut back first), `warm`
  * (started ahead with these settings, warm-pool.ts), `warm-late-settings` (started ahead with other max_tokens or
  * effort, given this request's values first), or `cold` (spawned for the turn).
  */
-export type ProcessKind = 'held' | 'kept' | 'warm' | 'warm-late-settings' | 'cold';
+export type ProcessKind = 'held' | 'kept' | 'rewound' | 'warm' | 'warm-late-settings' | 'cold';
 
 /** What the runner says about a turn as it serves it. */
 export type RunEvent = { type: 'acquired'; processKind: ProcessKind; queueWaitMs: number } | { type: 'first_line'; sinceAcquiredMs: number };
@@ -67,7 +68,8 @@ export interface RunnerStats {
   idleMemory: { budgetMb: number; warm: number; kept: number; held: number };
   /**
    * Processes kept for a conversation's next turn (conversation affinity): `kept` in all, `held` of them waiting on
-   * tool calls; turns `continued` on a kept process, and of those `heldContinued` by answering its tool calls.
+   * tool calls; turns `continued` on a kept process, and of those `heldContinued` by answering its tool calls; turns
+   * `rewound` (served by a kept process cut back by one exchange).
    */
-  affinity: { size: number; kept: number; held: number; continued: number; heldContinued: number };
+  affinity: { size: number; kept: number; held: number; continued: number; heldContinued: number; rewound: number };
 }

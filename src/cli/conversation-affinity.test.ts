@@ -92,6 +92,27 @@ describe('ParkedConversations', () => {
     expect(conversations.pids()).toEqual([other.pid, kept.pid]);
   });
 
+  it('hands a process to a request that drops its last exchange (regenerate, edit), with the uuid to rewind to', () => {
+    conversations = new ParkedConversations(2, 60_000);
+    const longer: ConversationMessage[] = [...held, next, { role: 'assistant', content: 'Then this.' }];
+    const process = sleeper();
+    conversations.park(settings, longer, process, localDay(), undefined, 'uuid-of-next');
+    // The same last message again, or an edited one: cut back to before it.
+    expect(conversations.take(settings, [...held, { role: 'user', content: 'and then, edited?' }])).toEqual({
+      process,
+      held: undefined,
+      rewindTo: 'uuid-of-next',
+    });
+    expect(conversations.count).toBe(0);
+    // Not without the uuid of that message, and not back to the first message (nothing answered before it).
+    const other = sleeper();
+    conversations.park(settings, longer, other, localDay());
+    expect(conversations.take(settings, [...held, next])).toBeUndefined();
+    conversations.park(settings, held, sleeper(), localDay(), undefined, 'uuid-of-hi');
+    expect(conversations.take(settings, [{ role: 'user', content: 'hi again' }])).toBeUndefined();
+    void process.terminate();
+  });
+
   it('keeps nothing when turned off', async () => {
     conversations = new ParkedConversations(0, 60_000);
     const process = sleeper();

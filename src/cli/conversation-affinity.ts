@@ -35,10 +35,14 @@ export interface HeldCalls {
   prompts: CliControlRequestLine[];
 }
 
-/** A kept process as handed out: `held` when it waits on tool calls rather than on a user message. */
+/**
+ * A kept process as handed out: `held` when it waits on tool calls rather than on a user message; `rewindTo` when the
+ * request drops its last exchange (regenerate, edited last message): the uuid of the user message to cut back to.
+ */
 export interface ParkedProcess<P> {
   process: P;
   held: HeldCalls | undefined;
+  rewindTo?: string;
 }
 
 interface Parked<P> {
@@ -51,6 +55,8 @@ interface Parked<P> {
   day: string;
   /** Held only: the key of the settings and first message, which a later request of the same conversation shares. */
   root: string | undefined;
+  /** Kept only: the conversation before its last exchange, and the uuid of that exchange's user message. */
+  rewind: { key: string; uuid: string } | undefined;
 }
 
 /** The local calendar day, as the CLI dates its conversations. */
@@ -61,6 +67,8 @@ export function localDay(now: Date = new Date()): string {
 export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
   /** Insertion order is parking order: the first entry is the oldest. */
   private readonly parked = new Map<string, Parked<P>>();
+  /** Parked keys by the key of their conversation minus its last exchange (for a request that re-sends it). */
+  private readonly byRewindKey = new Map<string, string>();
 
   constructor(
     private readonly size: number,
@@ -115,17 +123,23 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
 
   private lookUp(settings: ConversationSettings, conversation: readonly ConversationMessage[]): ParkedProcess<P> | undefined {
     if (!this.enabled || conversation.length < 3 || conversation.at(-1)?.role !== 'user' || conversation.at(-2)?.role !== 'assistant') return undefined;
-    // Hashing a long conversation with images takes tens of milliseconds: only when a kept one could match.
-    if (![...this.parked.values()].some((entry) => entry.length === conversation.length - 1)) return undefined;
+    // Hashing a long conversation with images takes tens of milliseconds: only when a kept one could match (holding
+    // this conversation minus its new message, or that plus one more exchange the request drops).
+    const length = conversation.length - 1;
+    if (![...this.parked.values()].some((entry) => entry.length === length || (entry.rewind != null && entry.length === length + 2))) return undefined;
     const key = conversationKey(settings, conversation.slice(0, -1));
-    const entry = this.parked.get(key);
-    if (entry == null) return undefined;
+    const exact = this.parked.get(key);
+    const rewindable = exact == null ? this.byRewindKey.get(key) : undefined;
+    const parkedKey = exact != null ? key : rewindable;
+    const entry = parkedKey != null ? this.parked.get(parkedKey) : undefined;
+    if (parkedKey == null || entry == null) return undefined;
     if (entry.day !== this.today()) {
-      this.end(key);
+      this.end(parkedKey);
       return undefined;
     }
-    this.forget(key);
-    return entry.process.running ? { process: entry.process, held: entry.held } : undefined;
+    this.forget(parkedKey);
+    if (!entry.process.running) return undefined;
+    return exact != null ? { process: entry.process, held: entry.held } : { process: entry.process, held: undefined, rewindTo: entry.rewind!.uuid };
   }
 
   /**
@@ -133,7 +147,7 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
    * names), ending the oldest if full. `day`: the local day of the process's first turn (localDay()). `held`: the
    * tool calls it waits on, if its answer ended with some.
    */
-  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P, day: string, held?: HeldCalls): void {
+  park(settings: ConversationSettings, conversation: readonly ConversationMessage[], process: P, day: string, held?: HeldCalls, promptUuid?: string): void {
     if (!this.enabled || !process.running) {
       void process.terminate();
       return;
@@ -144,7 +158,13 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     const timer = setTimeout(() => this.end(key), this.idleMs);
     timer.unref();
     const root = held != null ? conversationKey(settings, conversation.slice(0, 1)) : undefined;
-    this.parked.set(key, { process, held, timer, length: conversation.length, day, root });
+    // The CLI can cut back only to its last user message, and not to the first (nothing answered before it).
+    const rewind =
+      held == null && promptUuid != null && conversation.length >= 4
+        ? { key: conversationKey(settings, conversation.slice(0, -2)), uuid: promptUuid }
+        : undefined;
+    this.parked.set(key, { process, held, timer, length: conversation.length, day, root, rewind });
+    if (rewind != null) this.byRewindKey.set(rewind.key, key);
     void process.exited.then(() => {
       if (this.parked.get(key)?.process === process) this.forget(key);
     });
@@ -175,6 +195,7 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     if (entry == null) return;
     clearTimeout(entry.timer);
     this.parked.delete(key);
+    if (entry.rewind != null && this.byRewindKey.get(entry.rewind.key) === key) this.byRewindKey.delete(entry.rewind.key);
   }
 }
 

@@ -102,6 +102,40 @@ describe('conversation affinity', () => {
     expect(third.body.messages[3].content).toEqual([{ type: 'text', text: 'Two.' }]);
   });
 
+  it('serves a regenerate and an edited last message on the kept process, cut back by one exchange (rewind)', async () => {
+    await settled();
+    proxy.upstream.when('marker-aff-rw-1', textReply('First.'));
+    proxy.upstream.when('marker-aff-rw-2', textReply('Second.'));
+    proxy.upstream.when('marker-aff-rw-edited', textReply('Edited answer.'));
+    const base = { model: 'sonnet', max_tokens: 200, system: 'Be brief.' } as const;
+    const first: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-aff-rw-1 hello' }];
+    const one = await anthropic.messages.create({ ...base, messages: first });
+    await settled();
+    const second: Anthropic.MessageParam[] = [...first, { role: 'assistant', content: one.content }, { role: 'user', content: 'marker-aff-rw-2 and?' }];
+    await anthropic.messages.create({ ...base, messages: second });
+    await settled();
+    const rewoundBefore = proxy.runner.stats().affinity.rewound;
+    const reportsBefore = proxy.reports.length;
+
+    // Regenerate: the same request again. The kept process holds it plus its answer: cut back, asked again.
+    const again = await anthropic.messages.create({ ...base, messages: second });
+    expect(again.content).toMatchObject([{ type: 'text', text: 'Second.' }]);
+    await settled();
+    // Edit: the last message changed.
+    const edited = await anthropic.messages.create({ ...base, messages: [...second.slice(0, -1), { role: 'user', content: 'marker-aff-rw-edited or?' }] });
+    expect(edited.content).toMatchObject([{ type: 'text', text: 'Edited answer.' }]);
+
+    await expect.poll(() => proxy.reports.length).toBeGreaterThanOrEqual(reportsBefore + 2);
+    expect(proxy.reports.slice(reportsBefore).map((report) => report.processKind)).toEqual(['rewound', 'rewound']);
+    expect(proxy.runner.stats().affinity.rewound).toBe(rewoundBefore + 2);
+    // The model saw what a fresh process sends for that conversation: the original second turn's request, and the edit.
+    const [original, regenerated] = proxy.upstream.modelRequests('marker-aff-rw-2');
+    expect(modelInput(regenerated!)).toEqual(modelInput(original!));
+    const [edit] = proxy.upstream.modelRequests('marker-aff-rw-edited');
+    expect(edit!.body.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(edit!.body.messages[2].content).toMatchObject([{ type: 'text', text: 'marker-aff-rw-edited or?' }]);
+  });
+
   it('uses a fresh process when the history differs from what the kept process holds', async () => {
     await settled();
     proxy.upstream.when('marker-aff-edit-1', textReply('Original answer.'));

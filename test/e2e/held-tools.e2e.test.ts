@@ -246,6 +246,16 @@ describe('held tool calls', () => {
     expect(proxy.runner.keptPids()).not.toContain(held);
   });
 
+  it('sends one upstream request for an answer cut by max_tokens: the CLI, free to ask again with tools, is stopped first', async () => {
+    await settled();
+    proxy.upstream.when('marker-held-max-tokens', textReply('Cut sh', { stopReason: 'max_tokens' }));
+    const { message } = await turn([{ role: 'user', content: 'marker-held-max-tokens write a lot' }]);
+    expect(message.stop_reason).toBe('max_tokens');
+    // The process is gone: a CLI left running would have sent "Output token limit hit. Resume directly" by now.
+    expect(proxy.upstream.modelRequests('marker-held-max-tokens')).toHaveLength(1);
+    expect(proxy.upstream.modelRequests('Output token limit hit')).toHaveLength(0);
+  });
+
   it('ends a held process the client never comes back to after AFFINITY_IDLE_MS: no process left', async () => {
     const small = await startTestProxy({ settings: { AFFINITY_SIZE: '1', AFFINITY_IDLE_MS: '3000', WARM_POOL_SIZE: '0' } });
     try {

@@ -61,7 +61,7 @@ export class RecordedCliRunner implements CliRunner {
       maxConcurrent: 8,
       warm: { size: 0, idle: 0 },
       idleMemory: { budgetMb: 1024, warm: 0, kept: 0, held: 0 },
-      affinity: { size: 0, kept: 0, held: 0, continued: 0, heldContinued: 0 },
+      affinity: { size: 0, kept: 0, held: 0, continued: 0, heldContinued: 0, rewound: 0 },
     };
   }
 

@@ -49,6 +49,7 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         affinity_held: pool.affinity.held,
         affinity_continued: pool.affinity.continued,
         affinity_held_continued: pool.affinity.heldContinued,
+        affinity_rewound: pool.affinity.rewound,
         idle_memory_budget_mb: pool.idleMemory.budgetMb,
         idle_memory_mb: { warm: pool.idleMemory.warm, kept: pool.idleMemory.kept, held: pool.idleMemory.held },
       },

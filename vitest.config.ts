@@ -19,7 +19,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.e2e.test.ts'],
           // Files whose proxies set their own pool sizes (bin, pool), or that exercise clients or inputs rather than the
           // process path (codex, agents-sdk, fuzz, health), would only repeat the e2e project.
-          exclude: ['test/e2e/{bin,pool,codex,agents-sdk,fuzz,health,memory-budget}.e2e.test.ts'],
+          exclude: ['test/e2e/{bin,pool,codex,claude-code-client,agents-sdk,fuzz,health,memory-budget}.e2e.test.ts'],
           environment: 'node',
           maxWorkers: 2,
           sequence: { groupOrder: 2 },

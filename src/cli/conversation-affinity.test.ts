@@ -128,5 +128,21 @@ describe('conversationKey', () => {
     expect(conversationKey(settings, [held[0]!, { role: 'assistant', content: 'Hello.' }])).toBe(key);
     expect(conversationKey(settings, [held[0]!, { role: 'assistant', content: [{ text: 'Hello.', citations: null, type: 'text' }] }])).toBe(key);
     expect(conversationKey({ ...settings, invocation: { ...settings.invocation, env: { A: '1', B: '2' } } }, held)).not.toBe(key);
+    // Claude Code moves its cache_control markers to the newest message each turn; the CLI places its own anyway.
+    expect(conversationKey(settings, [{ role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] }, held[1]!])).toBe(key);
+    const result = (content: string, marked: boolean): ConversationMessage => ({
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: 't',
+          content: [{ type: 'text', text: content, ...(marked ? { cache_control: { type: 'ephemeral' as const } } : {}) }],
+        },
+      ],
+    });
+    expect(conversationKey(settings, [result('r', true)])).toBe(conversationKey(settings, [result('r', false)]));
+    // Not inside a tool's input: that is the model's data.
+    const call = (input: Record<string, unknown>): ConversationMessage => ({ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input }] });
+    expect(conversationKey(settings, [call({ cache_control: 1 })])).not.toBe(conversationKey(settings, [call({})]));
   });
 });

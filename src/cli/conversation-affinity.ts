@@ -217,14 +217,18 @@ export function conversationKey(settings: ConversationSettings, conversation: re
 
 /**
  * The forms a client may send back for the same content count as one: a string or a text block; a text block
- * with `citations: null` (as the SDKs return it) or without; keys in any order.
+ * with `citations: null` (as the SDKs return it) or without; keys in any order; with or without `cache_control`
+ * (Claude Code moves its markers to the newest message each turn, and the CLI places its own: the upstream request
+ * is the same either way). Only on blocks: a tool's input keeps every key.
  */
 function canonicalContent(content: ConversationMessage['content']): unknown[] {
   const blocks: ContentBlockParam[] = typeof content === 'string' ? [{ type: 'text', text: content }] : content;
   return blocks.map((block) => {
-    if (block.type !== 'text' || block.citations != null) return block;
-    const { citations: _null, ...rest } = block;
-    return rest;
+    const { cache_control: _marker, ...rest } = block as ContentBlockParam & { cache_control?: unknown };
+    if (rest.type === 'tool_result' && Array.isArray(rest.content)) return { ...rest, content: canonicalContent(rest.content as ContentBlockParam[]) };
+    if (rest.type !== 'text' || rest.citations != null) return rest;
+    const { citations: _null, ...text } = rest;
+    return text;
   });
 }
 

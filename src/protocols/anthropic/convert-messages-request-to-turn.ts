@@ -33,9 +33,13 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
   const model = resolveModel(request.model);
   request.messages.forEach((message, index) => {
     if (message.role === 'system') {
-      throw new ProxyError('invalid_request', `messages.${index}.role: mid-conversation system messages are not supported yet; put the text in "system"`, {
-        param: `messages.${index}.role`,
-      });
+      // Worded so that Claude Code (2.1.332 sends its environment as a system turn) recognises a platform without
+      // mid-conversation system messages and sends the request again without them, as it does for such platforms.
+      throw new ProxyError(
+        'invalid_request',
+        `messages.${index}.role: role "system" is not supported mid-conversation (mid_conversation_system_not_supported); put the text in "system"`,
+        { param: `messages.${index}.role` },
+      );
     }
   });
   validateStopSequences(request.stop_sequences ?? [], 'stop_sequences');

@@ -15,6 +15,7 @@ const PURE_CLI_FILES = [
   'src/cli/find-fidelity-drift.ts',
   'src/cli/held-tool-calls.ts',
   'src/cli/idle-memory-budget.ts',
+  'src/cli/turn-end-rules.ts',
   'src/cli/map-cli-error.ts',
   'src/cli/observe-turn-lines.ts',
   'src/cli/tested-cli-versions.ts',

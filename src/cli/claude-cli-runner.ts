@@ -9,31 +9,30 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config.ts';
-import { errorOfAbort, ProxyError } from '../errors.ts';
+import { errorOfAbort } from '../errors.ts';
 import { plainTurnRequest, type ClientTool, type TurnRequest } from '../core/turn-request.ts';
 import { acquireProcess } from './acquire-process.ts';
-import { answerControlRequest } from './answer-control-request.ts';
-import { buildCliInvocation, hasOneCallLimit, REWIND_REQUEST_ID, type CliInvocation } from './build-cli-invocation.ts';
+import { buildCliInvocation, hasOneCallLimit, type CliInvocation } from './build-cli-invocation.ts';
 import { ClaudeProcess } from './claude-process.ts';
-import { parseCliLine, type CliControlRequestLine, type CliLine } from './cli-lines.ts';
+import type { CliControlRequestLine, CliLine } from './cli-lines.ts';
 import type { CliRunner, ProcessKind, RunnerStats, RunOptions } from './cli-runner.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
 import { localDay, ParkedConversations, type HeldCalls } from './conversation-affinity.ts';
 import { StdinFeeder } from './feed-stdin.ts';
-import { guardLines, type GuardLimits, type Watch } from './guard-lines.ts';
-import { clientViewOf, heldCallsOf, type McpToolResult } from './held-tool-calls.ts';
+import { clientViewOf, heldCallsOf } from './held-tool-calls.ts';
 import { mapCliExitError } from './map-cli-error.ts';
 import {
   announcedModelOf,
   answerIsContinuable,
   createTurnObservation,
   observeTurnLine,
-  phaseAfterLine,
   resultAllowsContinuing,
   type TurnObservation,
 } from './observe-turn-lines.ts';
 import { memoryByKind, processesOverBudget, type IdleProcess } from './idle-memory-budget.ts';
 import { residentMbOf } from './read-resident-memory.ts';
+import { outputLines } from './read-cli-output.ts';
+import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswered } from './turn-end-rules.ts';
 import { WarmPool } from './warm-pool.ts';
 
 export interface ClaudeCliRunnerSettings {
@@ -383,63 +382,6 @@ export class ClaudeCliRunner implements CliRunner {
   }
 }
 
-/**
- * Whether a CLI without the one-call limit would ask the model again by itself after a message that stopped for this
- * reason: anything but a call of the client's tools (the process is held on it) or a finished answer (it is kept).
- */
-function asksAgainAfter(request: TurnRequest, stopReason: string | undefined): boolean {
-  return !hasOneCallLimit(request) && stopReason != null && stopReason !== 'tool_use' && stopReason !== 'end_turn';
-}
-
-const MESSAGE_STOP_LINE: CliLine = { type: 'stream_event', event: { type: 'message_stop' }, parent_tool_use_id: null };
-
-/** Kinds whose process already holds the conversation (it was started for an earlier turn of it). */
-function continuesConversation(kind: ProcessKind): boolean {
-  return kind === 'kept' || kind === 'held' || kind === 'rewound';
-}
-
-/**
- * True when the line answers the rewind step (a rewound turn, acquire-process.ts). A refusal cannot be worked around
- * on this process: the turn fails before anything reached the client, and the process is ended.
- */
-function rewindAnswered(line: CliLine): boolean {
-  if (line.type !== 'control_response' || line.response.request_id !== REWIND_REQUEST_ID) return false;
-  if (line.response.response?.rewound === true) return true;
-  throw new ProxyError(
-    'api_error',
-    `The CLI could not rewind the conversation for this request (${line.response.response?.error ?? 'no reason given'}); retry it`,
-    {
-      status: 500,
-    },
-  );
-}
-
 function conversationSettings(invocation: CliInvocation, request: TurnRequest) {
   return { invocation, system: request.system, tools: request.tools, outputSchema: request.outputSchema };
-}
-
-/** What the CLI's requests are answered from: the turn's tools, the client's results when calls are continued. */
-interface Answering {
-  tools: readonly ClientTool[];
-  answers: ReadonlyMap<string, McpToolResult> | undefined;
-  /** Receives the permission prompts left unanswered. */
-  unanswered: CliControlRequestLine[];
-}
-
-/**
- * The CLI's stdout lines, parsed once, under the guards (guard-lines.ts), without its own requests: those are answered
- * on its stdin here (answer-control-request.ts). The watch follows the phase for the idle limit.
- */
-async function* outputLines(child: ClaudeProcess, signal: AbortSignal, limits: GuardLimits, answering: Answering, watch: Watch): AsyncGenerator<CliLine> {
-  for await (const text of guardLines(child.lines(), signal, limits, watch)) {
-    const line = parseCliLine(text);
-    watch.phase = phaseAfterLine(watch.phase, line);
-    if (line.type !== 'control_request') {
-      yield line;
-      continue;
-    }
-    const response = answerControlRequest(line, answering.tools, answering.answers);
-    if (response != null) child.writeLine(JSON.stringify(response));
-    else if (line.request.subtype === 'can_use_tool') answering.unanswered.push(line);
-  }
 }

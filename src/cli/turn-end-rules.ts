@@ -1,0 +1,43 @@
+/**
+ * @module
+ * PURE. Rules the runner applies while a turn's lines come in and when it ends: which kinds of process already hold
+ * the conversation, when a CLI without the one-call limit must be stopped before it asks the model again, and how the
+ * answer to a rewind step is read.
+ */
+import { ProxyError } from '../errors.ts';
+import type { TurnRequest } from '../core/turn-request.ts';
+import { hasOneCallLimit, REWIND_REQUEST_ID } from './build-cli-invocation.ts';
+import type { CliLine } from './cli-lines.ts';
+import type { ProcessKind } from './cli-runner.ts';
+
+/**
+ * Whether a CLI without the one-call limit would ask the model again by itself after a message that stopped for this
+ * reason: anything but a call of the client's tools (the process is held on it) or a finished answer (it is kept).
+ */
+export function asksAgainAfter(request: TurnRequest, stopReason: string | undefined): boolean {
+  return !hasOneCallLimit(request) && stopReason != null && stopReason !== 'tool_use' && stopReason !== 'end_turn';
+}
+
+/** The end of a message whose CLI was stopped at its stop reason, before it printed its own. */
+export const MESSAGE_STOP_LINE: CliLine = { type: 'stream_event', event: { type: 'message_stop' }, parent_tool_use_id: null };
+
+/** Kinds whose process already holds the conversation (it was started for an earlier turn of it). */
+export function continuesConversation(kind: ProcessKind): boolean {
+  return kind === 'kept' || kind === 'held' || kind === 'rewound';
+}
+
+/**
+ * True when the line answers the rewind step (a rewound turn, acquire-process.ts). A refusal cannot be worked around
+ * on this process: the turn fails before anything reached the client, and the process is ended.
+ */
+export function rewindAnswered(line: CliLine): boolean {
+  if (line.type !== 'control_response' || line.response.request_id !== REWIND_REQUEST_ID) return false;
+  if (line.response.response?.rewound === true) return true;
+  throw new ProxyError(
+    'api_error',
+    `The CLI could not rewind the conversation for this request (${line.response.response?.error ?? 'no reason given'}); retry it`,
+    {
+      status: 500,
+    },
+  );
+}

@@ -35,23 +35,28 @@ import { outputLines } from './read-cli-output.ts';
 import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswered } from './turn-end-rules.ts';
 import { WarmPool } from './warm-pool.ts';
 
-export interface ClaudeCliRunnerSettings {
-  claudePath: string;
+/** The proxy's settings the runner reads. */
+type RunnerConfig = Pick<
+  Config,
+  | 'claudePath'
+  | 'requestTimeoutMs'
+  | 'streamIdleTimeoutMs'
+  | 'streamQuietTimeoutMs'
+  | 'maxConcurrent'
+  | 'queueTimeoutMs'
+  | 'warmPoolSize'
+  | 'warmIdleMs'
+  | 'affinitySize'
+  | 'affinityIdleMs'
+  | 'idleMemoryMb'
+>;
+
+export interface ClaudeCliRunnerSettings extends RunnerConfig {
   /** Empty private directory the CLI runs in. */
   cwd: string;
   /** The context-filter plugin's directory (private-work-directory.ts), given to every process. */
   pluginDirectory?: string | undefined;
   environment: Record<string, string | undefined>;
-  requestTimeoutMs: number;
-  streamIdleTimeoutMs: number;
-  streamQuietTimeoutMs: number;
-  maxConcurrent: number;
-  queueTimeoutMs: number;
-  warmPoolSize: number;
-  warmIdleMs: number;
-  affinitySize: number;
-  affinityIdleMs: number;
-  idleMemoryMb: number;
 }
 
 /** After message_stop the CLI prints its `result` line at once (measured: under 5 ms); a process that does not is ended. */
@@ -65,40 +70,12 @@ const PREWARM_TOOL: ClientTool = { name: 'prewarm', description: undefined, inpu
 
 /** The runner's settings from the proxy's config, the CLI's directory and the environment it inherits. */
 export function runnerSettings(
-  config: Config,
+  config: RunnerConfig,
   cwd: string,
   environment: Record<string, string | undefined>,
   pluginDirectory?: string,
 ): ClaudeCliRunnerSettings {
-  const {
-    claudePath,
-    requestTimeoutMs,
-    streamIdleTimeoutMs,
-    streamQuietTimeoutMs,
-    maxConcurrent,
-    queueTimeoutMs,
-    warmPoolSize,
-    warmIdleMs,
-    affinitySize,
-    affinityIdleMs,
-    idleMemoryMb,
-  } = config;
-  return {
-    claudePath,
-    cwd,
-    pluginDirectory,
-    environment,
-    requestTimeoutMs,
-    streamIdleTimeoutMs,
-    streamQuietTimeoutMs,
-    maxConcurrent,
-    queueTimeoutMs,
-    warmPoolSize,
-    warmIdleMs,
-    affinitySize,
-    affinityIdleMs,
-    idleMemoryMb,
-  };
+  return { ...config, cwd, pluginDirectory, environment };
 }
 
 export class ClaudeCliRunner implements CliRunner {
@@ -107,12 +84,8 @@ export class ClaudeCliRunner implements CliRunner {
   private readonly gate: ConcurrencyGate;
   private readonly pool: WarmPool;
   private readonly conversations: ParkedConversations;
-  /** Turns served by a kept process (affinity hits), since start. */
-  private continued = 0;
-  /** Turns served by answering the tool calls a kept process waited on, since start. */
-  private heldContinued = 0;
-  /** Turns served by a kept process cut back by one exchange (regenerate, edited last message), since start. */
-  private rewound = 0;
+  /** Turns by how their process was found, since start. */
+  private readonly servedBy: Record<ProcessKind, number> = { held: 0, kept: 0, rewound: 0, warm: 0, 'warm-late-settings': 0, cold: 0 };
   /** The local day of each process's first turn: the date the CLI wrote into its conversation. */
   private readonly firstTurnDay = new WeakMap<ClaudeProcess, string>();
   /** Set once the server shuts down: nothing more is started ahead of time or kept. */
@@ -143,9 +116,9 @@ export class ClaudeCliRunner implements CliRunner {
         size: this.conversations.capacity,
         kept: this.conversations.count,
         held: this.conversations.heldCount,
-        continued: this.continued,
-        heldContinued: this.heldContinued,
-        rewound: this.rewound,
+        continued: this.servedBy.kept,
+        heldContinued: this.servedBy.held,
+        rewound: this.servedBy.rewound,
       },
     };
   }
@@ -173,9 +146,7 @@ export class ClaudeCliRunner implements CliRunner {
 
   /** Starts a warm process for these settings, within the memory budget. */
   private fill(invocation: CliInvocation): void {
-    const before = new Set(this.pool.idlePids());
-    this.pool.fill(invocation);
-    this.keepWithinBudget(this.pool.idlePids().find((pid) => !before.has(pid)));
+    this.keepWithinBudget(this.pool.fill(invocation));
   }
 
   /** Pids of the processes kept for a conversation's next turn. */
@@ -251,9 +222,7 @@ export class ClaudeCliRunner implements CliRunner {
       // seconds); under load, after the turn, so that replacements do not slow the turns that are starting.
       refilled = (kind === 'warm' || kind === 'warm-late-settings') && this.gate.inUse <= LIGHT_LOAD_TURNS;
       if (refilled) this.fill(invocation);
-      if (kind === 'kept') this.continued += 1;
-      if (kind === 'held') this.heldContinued += 1;
-      if (kind === 'rewound') this.rewound += 1;
+      this.servedBy[kind] += 1;
       const continuing = continuesConversation(kind);
       this.live.add(cli);
       if (!continuing) this.firstTurnDay.set(cli, localDay());
@@ -304,7 +273,7 @@ export class ClaudeCliRunner implements CliRunner {
       // after a finished answer, for the next user message; after tool calls, waiting on them for their results.
       const clean = !failed && !options.signal.aborted && !this.draining;
       if (child != null) {
-        const held = clean && this.conversations.enabled ? this.heldCallsOf(request, observation, prompts) : undefined;
+        const held = clean && this.conversations.enabled ? this.callsHeldOn(request, observation, prompts) : undefined;
         // The last user message was written as this turn's prompt line, unless it was tool results given to held calls.
         const promptUuid = kind !== 'held' ? invocation.promptUuid : undefined;
         if (held != null) {
@@ -330,8 +299,8 @@ export class ClaudeCliRunner implements CliRunner {
    * The client tool calls a finished turn leaves its process waiting on, or undefined. Only a process started for
    * tools (the permission prompt on stdio, no one-call limit) and without a schema (its own tool) can go on.
    */
-  private heldCallsOf(request: TurnRequest, observation: TurnObservation, prompts: readonly CliControlRequestLine[]): HeldCalls | undefined {
-    if (request.tools.length === 0 || request.outputSchema != null || !observation.endedAtMessageStop) return undefined;
+  private callsHeldOn(request: TurnRequest, observation: TurnObservation, prompts: readonly CliControlRequestLine[]): HeldCalls | undefined {
+    if (hasOneCallLimit(request) || !observation.endedAtMessageStop) return undefined;
     const calls = heldCallsOf(observation.reply, observation.stopReason);
     if (calls == null) return undefined;
     const ids = new Set(calls.map((call) => call.id));

@@ -72,15 +72,15 @@ export class WarmPool {
     return { process: adaptable.process, exact: adaptable === exact };
   }
 
-  /** Starts a process for these settings, making room by ending the oldest idle one. */
-  fill(settings: SpawnSettings): void {
-    if (this.size === 0) return;
+  /** Starts a process for these settings, making room (leastUseful); its pid, or undefined when none was started. */
+  fill(settings: SpawnSettings): number | undefined {
+    if (this.size === 0) return undefined;
     const baseKey = baseKeyOf(settings);
     this.touch(baseKey);
     if (this.idle.length >= this.size) {
       // Ending one process of these settings to start another would only cost a start-up (a burst's refills).
       const victim = this.leastUseful();
-      if (victim.baseKey === baseKey) return;
+      if (victim.baseKey === baseKey) return undefined;
       this.end(victim);
     }
     const process = new ClaudeProcess(settings);
@@ -93,6 +93,7 @@ export class WarmPool {
     entry.timer.unref();
     this.idle.push(entry);
     void process.exited.then(() => this.forget(entry));
+    return process.pid;
   }
 
   async shutdown(): Promise<void> {

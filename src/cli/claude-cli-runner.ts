@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config.ts';
-import { errorOfAbort } from '../errors.ts';
+import { errorOfAbort, ProxyError } from '../errors.ts';
 import { plainTurnRequest, type ClientTool, type TurnRequest } from '../core/turn-request.ts';
 import { acquireProcess } from './acquire-process.ts';
 import { buildCliInvocation, hasOneCallLimit, type CliInvocation } from './build-cli-invocation.ts';
@@ -32,7 +32,7 @@ import {
 import { memoryByKind, processesOverBudget, type IdleProcess } from './idle-memory-budget.ts';
 import { residentMbOf } from './read-resident-memory.ts';
 import { outputLines } from './read-cli-output.ts';
-import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswered } from './turn-end-rules.ts';
+import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswer } from './turn-end-rules.ts';
 import { WarmPool } from './warm-pool.ts';
 
 /** The proxy's settings the runner reads. */
@@ -57,6 +57,18 @@ export interface ClaudeCliRunnerSettings extends RunnerConfig {
   /** The context-filter plugin's directory (private-work-directory.ts), given to every process. */
   pluginDirectory?: string | undefined;
   environment: Record<string, string | undefined>;
+}
+
+/** A rewind refused with "turn running" is asked again this often, up to this many times (the CLI is closing a turn). */
+const REWIND_RETRY_MS = 10;
+const REWIND_RETRIES = 100;
+
+/** Writes the awaited step again after a pause; past the retry limit the turn fails as for any other refusal. */
+async function repeatShortly(input: StdinFeeder, attempt: number): Promise<void> {
+  if (attempt > REWIND_RETRIES)
+    throw new ProxyError('api_error', 'The CLI could not rewind the conversation for this request (turn running); retry it', { status: 500 });
+  await new Promise((resolve) => setTimeout(resolve, REWIND_RETRY_MS));
+  input.repeatAwaited();
 }
 
 /** After message_stop the CLI prints its `result` line at once (measured: under 5 ms); a process that does not is ended. */
@@ -202,6 +214,7 @@ export class ClaudeCliRunner implements CliRunner {
     let kind: ProcessKind | undefined;
     let failed = false;
     let refilled = false;
+    let rewindRetries = 0;
     /** Killed at its stop reason, before it could ask the model again on its own. */
     let stoppedEarly = false;
     const observation = createTurnObservation();
@@ -246,7 +259,9 @@ export class ClaudeCliRunner implements CliRunner {
         // While history is being replayed, the CLI's lines are acknowledgements, not the answer.
         if (input.replaying) {
           announced.model = announcedModelOf(line) ?? announced.model;
-          if (line.type === 'result' || rewindAnswered(line)) input.acknowledge();
+          const rewind = rewindAnswer(line);
+          if (line.type === 'result' || rewind === 'rewound') input.acknowledge();
+          else if (rewind === 'busy') await repeatShortly(input, (rewindRetries += 1));
           continue;
         }
         observeTurnLine(observation, line);

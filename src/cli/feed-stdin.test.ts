@@ -28,4 +28,15 @@ describe('StdinFeeder', () => {
     expect(written.at(-1)).toBe('prompt');
     expect(feeder.replaying).toBe(false);
   });
+
+  it('writes the awaited step again when asked (a rewind the CLI refused while closing its turn), and nothing when none is awaited', () => {
+    const written: string[] = [];
+    const feeder = new StdinFeeder((line) => written.push(line), [step('rewind', true), step('prompt')]);
+    feeder.writeUntilAck();
+    feeder.repeatAwaited();
+    expect(written).toEqual(['rewind', 'rewind']);
+    feeder.acknowledge();
+    feeder.repeatAwaited();
+    expect(written).toEqual(['rewind', 'rewind', 'prompt']);
+  });
 });

@@ -33,6 +33,11 @@ export class StdinFeeder {
     }
   }
 
+  /** Writes the step being waited on again (the CLI asked for it later). */
+  repeatAwaited(): void {
+    if (this.waiting) this.write(this.steps[this.next - 1]!.line);
+  }
+
   acknowledge(): void {
     this.waiting = false;
     this.writeUntilAck();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainTurnRequest } from '../core/turn-request.ts';
 import { parseCliLine } from './cli-lines.ts';
-import { asksAgainAfter, continuesConversation, rewindAnswered } from './turn-end-rules.ts';
+import { asksAgainAfter, continuesConversation, rewindAnswer } from './turn-end-rules.ts';
 
 const tool = { name: 'f', description: undefined, inputSchema: { type: 'object' } };
 
@@ -27,17 +27,21 @@ describe('continuesConversation', () => {
   });
 });
 
-describe('rewindAnswered', () => {
+describe('rewindAnswer', () => {
   const response = (answer: object, requestId = 'rewind') =>
     parseCliLine(JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: requestId, response: answer } }));
 
-  it('acknowledges a rewound answer to the rewind request only', () => {
-    expect(rewindAnswered(response({ rewound: true, prefillText: 'q' }))).toBe(true);
-    expect(rewindAnswered(response({ rewound: true }, 'init'))).toBe(false);
-    expect(rewindAnswered(parseCliLine(JSON.stringify({ type: 'result', subtype: 'success', is_error: false })))).toBe(false);
+  it('reads the answer to the rewind request only', () => {
+    expect(rewindAnswer(response({ rewound: true, prefillText: 'q' }))).toBe('rewound');
+    expect(rewindAnswer(response({ rewound: true }, 'init'))).toBeUndefined();
+    expect(rewindAnswer(parseCliLine(JSON.stringify({ type: 'result', subtype: 'success', is_error: false })))).toBeUndefined();
   });
 
-  it('fails the turn when the CLI refused to rewind', () => {
-    expect(() => rewindAnswered(response({ rewound: false, error: 'stale target' }))).toThrow(/could not rewind.*stale target/);
+  it('asks for the step again while the CLI is still closing its previous turn', () => {
+    expect(rewindAnswer(response({ rewound: false, error: 'turn running' }))).toBe('busy');
+  });
+
+  it('fails the turn when the CLI refused to rewind for good', () => {
+    expect(() => rewindAnswer(response({ rewound: false, error: 'stale target' }))).toThrow(/could not rewind.*stale target/);
   });
 });

@@ -27,17 +27,17 @@ export function continuesConversation(kind: ProcessKind): boolean {
 }
 
 /**
- * True when the line answers the rewind step (a rewound turn, acquire-process.ts). A refusal cannot be worked around
+ * The CLI's answer to the rewind step (a rewound turn, acquire-process.ts), or undefined for any other line.
+ * `busy`: the CLI was still closing its previous turn (it answers "turn running" for a few milliseconds after its
+ * `result` line, measured on 2.1.332), so the step is to be written again. Any other refusal cannot be worked around
  * on this process: the turn fails before anything reached the client, and the process is ended.
  */
-export function rewindAnswered(line: CliLine): boolean {
-  if (line.type !== 'control_response' || line.response.request_id !== REWIND_REQUEST_ID) return false;
-  if (line.response.response?.rewound === true) return true;
-  throw new ProxyError(
-    'api_error',
-    `The CLI could not rewind the conversation for this request (${line.response.response?.error ?? 'no reason given'}); retry it`,
-    {
-      status: 500,
-    },
-  );
+export function rewindAnswer(line: CliLine): 'rewound' | 'busy' | undefined {
+  if (line.type !== 'control_response' || line.response.request_id !== REWIND_REQUEST_ID) return undefined;
+  const answer = line.response.response;
+  if (answer?.rewound === true) return 'rewound';
+  if (answer?.error === 'turn running') return 'busy';
+  throw new ProxyError('api_error', `The CLI could not rewind the conversation for this request (${answer?.error ?? 'no reason given'}); retry it`, {
+    status: 500,
+  });
 }

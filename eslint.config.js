@@ -19,6 +19,7 @@ const PURE_CLI_FILES = [
   'src/cli/map-cli-error.ts',
   'src/cli/observe-turn-lines.ts',
   'src/cli/tested-cli-versions.ts',
+  'src/cli/track-quota.ts',
   'src/cli/turn-report.ts',
 ];
 

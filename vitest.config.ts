@@ -18,8 +18,9 @@ export default defineConfig({
           name: 'e2e-cold',
           include: ['test/e2e/**/*.e2e.test.ts'],
           // Files whose proxies set their own pool sizes (bin, pool), or that exercise clients or inputs rather than the
-          // process path (codex, agents-sdk, fuzz, health), would only repeat the e2e project.
-          exclude: ['test/e2e/{bin,pool,codex,claude-code-client,agents-sdk,fuzz,health,memory-budget}.e2e.test.ts'],
+          // process path (codex, agents-sdk, fuzz, health), would only repeat the e2e project. The quota is read from
+          // the turn's lines before its process is kept or ended (quota), the same on either path.
+          exclude: ['test/e2e/{bin,pool,codex,claude-code-client,agents-sdk,fuzz,health,memory-budget,quota}.e2e.test.ts'],
           environment: 'node',
           maxWorkers: 2,
           sequence: { groupOrder: 2 },

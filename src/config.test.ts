@@ -51,6 +51,13 @@ describe('loadConfig', () => {
       affinitySize: 4,
       affinityIdleMs: 300_000,
       idleMemoryMb: 1024,
+      openClawToolMapping: false,
+      openClawPromptFilter: false,
+      mcpServers: new Map(),
+      mcpAllowedUrls: [],
+      defaultModel: undefined,
+      defaultEffort: undefined,
+      enableThinking: false,
     });
     expect(DEFAULT_PORT).toBe(4523);
     expect(Object.isFrozen(config)).toBe(true);
@@ -123,6 +130,8 @@ describe('loadConfig', () => {
     ['PORT', '70000', 'PORT: PORT must be below 65536'],
     ['REQUEST_TIMEOUT_MS', '1.5', 'REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS must be a whole number'],
     ['REQUIRE_AUTH', 'maybe', 'REQUIRE_AUTH: must be true or false'],
+    ['OPENCLAW_TOOL_MAPPING', 'exec', 'OPENCLAW_TOOL_MAPPING: must be true or false'],
+    ['OPENCLAW_PROMPT_FILTER', 'strip', 'OPENCLAW_PROMPT_FILTER: must be true or false'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: '],
   ])('rejects %s=%s with a message naming the setting', (name, value, expected) => {
     const error = configError(() => loadConfig({ ...BASE_ENV, [name]: value }));
@@ -138,6 +147,38 @@ describe('loadConfig', () => {
     ['0', false],
   ])('reads REQUIRE_AUTH=%s as %s', (value, expected) => {
     expect(loadConfig({ ...BASE_ENV, PROXY_API_KEYS: 'k', REQUIRE_AUTH: value }).requireAuth).toBe(expected);
+  });
+
+  it('reads the OpenClaw settings, each on its own', () => {
+    expect(loadConfig({ ...BASE_ENV, OPENCLAW_TOOL_MAPPING: 'true' })).toMatchObject({ openClawToolMapping: true, openClawPromptFilter: false });
+    expect(loadConfig({ ...BASE_ENV, OPENCLAW_PROMPT_FILTER: 'on' })).toMatchObject({ openClawToolMapping: false, openClawPromptFilter: true });
+  });
+
+  it('reads the MCP registry from PROXY_MCP_CONFIG (a file or the JSON itself) and refuses a broken one at start-up', () => {
+    const json = JSON.stringify({
+      mcpServers: {
+        docs: { command: 'node', args: ['server.js'], env: { TOKEN: 'x' } },
+        remote: { type: 'http', url: 'https://mcp.example/mcp', headers: { Authorization: 'Bearer y' } },
+      },
+    });
+    const registry = loadConfig({ ...BASE_ENV, PROXY_MCP_CONFIG: json }).mcpServers;
+    expect([...registry.values()]).toEqual([
+      { name: 'docs', type: 'stdio', command: 'node', args: ['server.js'], env: { TOKEN: 'x' } },
+      { name: 'remote', type: 'http', url: 'https://mcp.example/mcp', headers: { Authorization: 'Bearer y' } },
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-config-')), 'mcp.json');
+    writeFileSync(file, json);
+    expect([...loadConfig({ ...BASE_ENV, PROXY_MCP_CONFIG: file }).mcpServers.keys()]).toEqual(['docs', 'remote']);
+    expect(() => loadConfig({ ...BASE_ENV, PROXY_MCP_CONFIG: '/nonexistent/mcp.json' })).toThrow(
+      'PROXY_MCP_CONFIG /nonexistent/mcp.json: cannot read it (ENOENT)',
+    );
+    expect(() => loadConfig({ ...BASE_ENV, PROXY_MCP_CONFIG: '{"servers":{}}' })).toThrow('PROXY_MCP_CONFIG: mcpServers:');
+    expect(() => loadConfig({ ...BASE_ENV, PROXY_MCP_CONFIG: '{"mcpServers":{"t":{"command":"x"}}}' })).toThrow('reserved');
+    expect(() => loadConfig({ ...BASE_ENV, PROXY_MCP_ALLOWED_URLS: 'ftp://x' })).toThrow('PROXY_MCP_ALLOWED_URLS must be http(s) URLs');
+    expect(loadConfig({ ...BASE_ENV, OPENCLAW_TOOL_MAPPING: '0', OPENCLAW_PROMPT_FILTER: 'no' })).toMatchObject({
+      openClawToolMapping: false,
+      openClawPromptFilter: false,
+    });
   });
 
   it('requires auth by default when keys are set', () => {

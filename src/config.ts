@@ -3,11 +3,13 @@
  * Settings from the environment and the command line, validated once at start-up.
  * No other module reads process.env for settings (the CLI driver forwards env vars, it does not interpret them).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseMcpRegistry, type McpServerConfig } from './core/mcp-servers.ts';
 import { resolveModel } from './core/models.ts';
+import type { Effort } from './core/turn-request.ts';
 
 export const DEFAULT_PORT = 4523;
 /** Anthropic's own request limit for Messages and count_tokens. */
@@ -49,6 +51,20 @@ export interface Config {
   affinityIdleMs: number;
   /** Idle CLI processes (warm, kept, held) together stay under this many MB; the least useful are ended first. */
   idleMemoryMb: number;
+  /** OpenClaw's tool names shown to the model as Claude Code's (exec → Bash, …) and mapped back in answers; off by default. */
+  openClawToolMapping: boolean;
+  /** Tool and skill sections (`<tools>`, `<available_skills>`, …) removed from system prompts; off by default. */
+  openClawPromptFilter: boolean;
+  /** The model for a request that names none or `default` (DEFAULT_MODEL); undefined: the CLI's `default` alias. */
+  defaultModel: string | undefined;
+  /** Effort for a request that sets none (DEFAULT_EFFORT). */
+  defaultEffort: Effort | undefined;
+  /** Adaptive thinking for a request that says nothing about thinking (ENABLE_THINKING). */
+  enableThinking: boolean;
+  /** MCP servers a request may name (PROXY_MCP_CONFIG), run by the CLI. */
+  mcpServers: ReadonlyMap<string, McpServerConfig>;
+  /** URLs under which a client may define its own MCP server (PROXY_MCP_ALLOWED_URLS); none by default. */
+  mcpAllowedUrls: readonly string[];
 }
 
 export type ClaudePathSource = 'CLAUDE_PATH' | 'bundled' | 'PATH' | 'not found';
@@ -104,6 +120,15 @@ const envSchema = z.object({
   AFFINITY_SIZE: z.string().trim().regex(/^\d+$/, 'AFFINITY_SIZE must be a whole number (0 turns conversation affinity off)').transform(Number).optional(),
   AFFINITY_IDLE_MS: positiveInteger('AFFINITY_IDLE_MS').optional(),
   IDLE_MEMORY_MB: positiveInteger('IDLE_MEMORY_MB').optional(),
+  OPENCLAW_TOOL_MAPPING: booleanText.optional(),
+  OPENCLAW_PROMPT_FILTER: booleanText.optional(),
+  DEFAULT_MODEL: z.string().trim().min(1).optional(),
+  DEFAULT_EFFORT: z.enum(['low', 'medium', 'high', 'xhigh', 'max'], 'DEFAULT_EFFORT must be low, medium, high, xhigh or max').optional(),
+  ENABLE_THINKING: booleanText.optional(),
+  PROXY_MCP_CONFIG: z.string().trim().min(1).optional(),
+  PROXY_MCP_ALLOWED_URLS: listText
+    .refine((urls) => urls.every((url) => URL.canParse(url) && /^https?:/.test(url)), 'PROXY_MCP_ALLOWED_URLS must be http(s) URLs, comma-separated')
+    .optional(),
 });
 
 export interface CommandLine {
@@ -121,7 +146,8 @@ Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses 
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, STREAM_QUIET_TIMEOUT_MS, REQUEST_BODY_TIMEOUT_MS, SHUTDOWN_GRACE_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
-MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS, IDLE_MEMORY_MB.`;
+MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS, IDLE_MEMORY_MB, OPENCLAW_TOOL_MAPPING, OPENCLAW_PROMPT_FILTER,
+PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -219,14 +245,43 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     affinitySize: settings.AFFINITY_SIZE ?? 4,
     affinityIdleMs: settings.AFFINITY_IDLE_MS ?? 300_000,
     idleMemoryMb: settings.IDLE_MEMORY_MB ?? 1024,
+    openClawToolMapping: settings.OPENCLAW_TOOL_MAPPING ?? false,
+    openClawPromptFilter: settings.OPENCLAW_PROMPT_FILTER ?? false,
+    defaultModel: settings.DEFAULT_MODEL != null ? checkedModel('DEFAULT_MODEL', settings.DEFAULT_MODEL) : undefined,
+    defaultEffort: settings.DEFAULT_EFFORT,
+    enableThinking: settings.ENABLE_THINKING ?? false,
+    mcpServers: mcpRegistry(settings.PROXY_MCP_CONFIG),
+    mcpAllowedUrls: Object.freeze(settings.PROXY_MCP_ALLOWED_URLS ?? []),
   });
 }
 
-function warmModel(configured: string | undefined): string {
+/** PROXY_MCP_CONFIG: the path of a JSON file, or the JSON itself (it starts with "{"). */
+function mcpRegistry(setting: string | undefined): ReadonlyMap<string, McpServerConfig> {
+  if (setting == null) return new Map();
+  let text = setting;
+  if (!setting.startsWith('{')) {
+    try {
+      text = readFileSync(setting, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`PROXY_MCP_CONFIG ${setting}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
   try {
-    return resolveModel(configured ?? 'sonnet');
+    return parseMcpRegistry(text);
   } catch (error) {
-    throw new ConfigError(`WARM_MODEL: ${(error as Error).message}`);
+    throw new ConfigError(`PROXY_MCP_CONFIG: ${(error as Error).message}`);
+  }
+}
+
+function warmModel(configured: string | undefined): string {
+  return checkedModel('WARM_MODEL', configured ?? 'sonnet');
+}
+
+function checkedModel(setting: string, name: string): string {
+  try {
+    return resolveModel(name);
+  } catch (error) {
+    throw new ConfigError(`${setting}: ${(error as Error).message}`);
   }
 }
 

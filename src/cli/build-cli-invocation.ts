@@ -53,6 +53,11 @@ export interface InvocationSettings {
    * message is acknowledged), read when a replayed assistant message is written; the alias table is the fallback.
    */
   announcedModel?: () => string | undefined;
+  /**
+   * The MCP servers this request runs (core/mcp-servers.ts), written to a private file (mcp-config-files.ts): the
+   * CLI starts them and runs their tools itself, and only theirs.
+   */
+  mcp?: { configPath: string; serverNames: readonly string[] } | undefined;
 }
 
 const PASSED_VARIABLES = new Set([
@@ -152,6 +157,7 @@ export function buildCliInvocation(request: TurnRequest, settings: InvocationSet
     ...maxTurnsArguments(request),
     ...thinkingArguments(request.thinking),
     ...(settings.pluginDirectory != null ? ['--plugin-dir', settings.pluginDirectory] : []),
+    ...mcpArguments(settings.mcp),
     // Client tools: the CLI asks the proxy before a call runs; the turn ends at message_stop with the CLI waiting on
     // that prompt, and the client's results, when they come, are the answers of its calls (held-tool-calls.ts).
     ...(request.tools.length > 0 ? ['--permission-prompt-tool', 'stdio'] : []),
@@ -190,6 +196,16 @@ export function rewindStep(uuid: string): StdinStep {
 }
 
 /**
+ * The registry's servers, from a file (their env and headers hold credentials: never on argv, where any user of the
+ * host can read them). `--allowedTools mcp__<name>` lets their calls run without a permission prompt (measured on
+ * 2.1.197 and 2.1.332); `--strict-mcp-config` keeps every other server out, and `--tools ""` every built-in tool.
+ */
+function mcpArguments(mcp: InvocationSettings['mcp']): string[] {
+  if (mcp == null || mcp.serverNames.length === 0) return [];
+  return ['--mcp-config', mcp.configPath, '--allowedTools', mcp.serverNames.map((name) => `mcp__${name}`).join(',')];
+}
+
+/**
  * One model call per user message: the CLI never answers a tool call itself and asks again (a call of a tool it does
  * not have, or its structured-output reminder), which the client would never see but would pay for. Not with the
  * client's tools: each round of a tool loop continued on the process (held-tool-calls.ts) is one more model call of
@@ -205,7 +221,9 @@ function maxTurnsArguments(request: TurnRequest): string[] {
  * the model again on its own within about 30 ms after an answer cut by max_tokens ("Output token limit hit. Resume
  * directly", measured on 2.1.197 and 2.1.332) or a call of a tool it does not know: its owner must kill it at once.
  */
-export function hasOneCallLimit(request: Pick<TurnRequest, 'tools' | 'outputSchema'>): boolean {
+export function hasOneCallLimit(request: Pick<TurnRequest, 'tools' | 'outputSchema' | 'mcpServers'>): boolean {
+  // MCP servers' tools are run by the CLI: a turn is as many model calls as the model makes calls of them.
+  if (request.mcpServers.length > 0) return false;
   return request.tools.length === 0 || request.outputSchema != null;
 }
 

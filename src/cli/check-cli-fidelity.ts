@@ -126,6 +126,8 @@ export async function checkCliFidelity(settings: FidelityCheckSettings): Promise
     affinitySize: 0,
     affinityIdleMs: 1_000,
     idleMemoryMb: 1024,
+    mcpServers: new Map(),
+    mcpAllowedUrls: [],
   });
   try {
     const events = streamTurnEvents(runner, FIDELITY_TURN, { signal: new AbortController().signal, log: SILENT_LOG, now: Date.now });

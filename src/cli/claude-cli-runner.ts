@@ -34,6 +34,8 @@ import { residentMbOf } from './read-resident-memory.ts';
 import { outputLines } from './read-cli-output.ts';
 import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswer } from './turn-end-rules.ts';
 import { WarmPool } from './warm-pool.ts';
+import { McpConfigFiles } from './mcp-config-files.ts';
+import { resolveMcpServers } from '../core/mcp-servers.ts';
 
 /** The proxy's settings the runner reads. */
 type RunnerConfig = Pick<
@@ -49,6 +51,8 @@ type RunnerConfig = Pick<
   | 'affinitySize'
   | 'affinityIdleMs'
   | 'idleMemoryMb'
+  | 'mcpServers'
+  | 'mcpAllowedUrls'
 >;
 
 export interface ClaudeCliRunnerSettings extends RunnerConfig {
@@ -103,6 +107,7 @@ export class ClaudeCliRunner implements CliRunner {
   /** Set once the server shuts down: nothing more is started ahead of time or kept. */
   private draining = false;
   private readonly budgetTimer: NodeJS.Timeout;
+  private readonly mcpFiles = new McpConfigFiles();
 
   constructor(private readonly settings: ClaudeCliRunnerSettings) {
     this.gate = new ConcurrencyGate(settings.maxConcurrent, settings.queueTimeoutMs);
@@ -185,6 +190,7 @@ export class ClaudeCliRunner implements CliRunner {
     this.draining = true;
     clearInterval(this.budgetTimer);
     await Promise.all([this.pool.shutdown(), this.conversations.shutdown(), ...[...this.live].map((child) => child.terminate())]);
+    this.mcpFiles.remove();
   }
 
   /** SIGKILL to every CLI process this runner started, now (the proxy is exiting without a graceful end). */
@@ -193,6 +199,8 @@ export class ClaudeCliRunner implements CliRunner {
   }
 
   private invocationFor(request: TurnRequest, announcedModel?: () => string | undefined) {
+    // Unknown server names and URLs the operator does not allow are a 400 here, before a slot or a process is taken.
+    const servers = resolveMcpServers(request.mcpServers, this.settings.mcpServers, this.settings.mcpAllowedUrls);
     return buildCliInvocation(request, {
       claudePath: this.settings.claudePath,
       cwd: this.settings.cwd,
@@ -200,6 +208,7 @@ export class ClaudeCliRunner implements CliRunner {
       newId: randomUUID,
       pluginDirectory: this.settings.pluginDirectory,
       announcedModel,
+      mcp: servers.length > 0 ? { configPath: this.mcpFiles.pathFor(servers), serverNames: servers.map((server) => server.name) } : undefined,
     });
   }
 
@@ -315,7 +324,8 @@ export class ClaudeCliRunner implements CliRunner {
    * tools (the permission prompt on stdio, no one-call limit) and without a schema (its own tool) can go on.
    */
   private callsHeldOn(request: TurnRequest, observation: TurnObservation, prompts: readonly CliControlRequestLine[]): HeldCalls | undefined {
-    if (hasOneCallLimit(request) || !observation.endedAtMessageStop) return undefined;
+    // A turn with MCP servers may have run their calls in its rounds: the client's next request is a replay.
+    if (hasOneCallLimit(request) || !observation.endedAtMessageStop || request.mcpServers.length > 0) return undefined;
     const calls = heldCallsOf(observation.reply, observation.stopReason);
     if (calls == null) return undefined;
     const ids = new Set(calls.map((call) => call.id));

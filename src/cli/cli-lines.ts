@@ -54,12 +54,57 @@ const resultLine = z.looseObject({
   terminal_reason: z.string().nullish(),
 });
 
-/** `system/init` names the model the CLI resolved the --model value to. */
-const systemLine = z.looseObject({ type: z.literal('system'), subtype: z.string(), model: z.string().optional() });
+/**
+ * `system/init` names the model the CLI resolved the --model value to, and the tools the model is given (an MCP
+ * server's as `mcp__<server>__<tool>`).
+ */
+const systemLine = z.looseObject({
+  type: z.literal('system'),
+  subtype: z.string(),
+  model: z.string().optional(),
+  tools: z.array(z.string()).optional().catch(undefined),
+});
 
+/**
+ * A tool call the CLI ran itself (an MCP server's, mcp-tool-rounds.ts): its tool_result blocks, as the next upstream
+ * request carries them (measured on 2.1.197 and 2.1.332).
+ */
+const userLine = z.looseObject({
+  type: z.literal('user'),
+  message: z.looseObject({ content: z.union([z.string(), z.array(block)]) }),
+  parent_tool_use_id: z.string().nullish(),
+});
+
+/** A field that only informs: a value of another type is dropped, never a reason to lose the line (and its reset time). */
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined);
+
+const quotaWindow = z.looseObject({
+  utilization: optional(z.number()),
+  resetsAt: optional(z.number()),
+  status: optional(z.string()),
+  surpassedThreshold: optional(z.number()),
+});
+
+/**
+ * Only with a subscription login, from the upstream's `anthropic-ratelimit-unified-*` headers (measured on 2.1.197 and
+ * 2.1.332, docs/cli-versions.md): after message_stop on a success, before the synthetic error on a rejection.
+ * `utilization` comes only past a warning threshold; `unifiedWindows` (per window) only from 2.1.332 on.
+ */
 const rateLimitLine = z.looseObject({
   type: z.literal('rate_limit_event'),
-  rate_limit_info: z.looseObject({ status: z.string(), resetsAt: z.number().nullish(), rateLimitType: z.string().nullish() }),
+  rate_limit_info: z.looseObject({
+    status: z.string(),
+    resetsAt: z.number().nullish(),
+    rateLimitType: z.string().nullish(),
+    utilization: optional(z.number()),
+    surpassedThreshold: optional(z.number()),
+    isUsingOverage: optional(z.boolean()),
+    overageStatus: optional(z.string()),
+    overageResetsAt: optional(z.number()),
+    overageDisabledReason: optional(z.string()),
+    unifiedRateLimitFallbackAvailable: optional(z.boolean()),
+    unifiedWindows: optional(z.record(z.string(), quotaWindow.catch({}))),
+  }),
 });
 
 const controlRequestLine = z.looseObject({
@@ -109,16 +154,19 @@ const knownLine = z.discriminatedUnion('type', [
   rateLimitLine,
   controlRequestLine,
   controlResponseLine,
+  userLine,
 ]);
 
 export type CliStreamEventLine = z.infer<typeof streamEventLine>;
 export type CliAssistantLine = z.infer<typeof assistantLine>;
 export type CliResultLine = z.infer<typeof resultLine>;
+export type CliUserLine = z.infer<typeof userLine>;
 export type CliControlRequestLine = z.infer<typeof controlRequestLine>;
+export type CliRateLimitInfo = z.infer<typeof rateLimitLine>['rate_limit_info'];
 export type CliKnownLine = z.infer<typeof knownLine>;
 export type CliLine = CliKnownLine | { type: 'unknown'; raw: unknown } | { type: 'invalid'; text: string; reason: string };
 
-const KNOWN_TYPES = new Set(['stream_event', 'assistant', 'result', 'system', 'rate_limit_event', 'control_request', 'control_response']);
+const KNOWN_TYPES = new Set(['stream_event', 'assistant', 'result', 'system', 'rate_limit_event', 'control_request', 'control_response', 'user']);
 
 export function parseCliLine(text: string): CliLine {
   let raw: unknown;

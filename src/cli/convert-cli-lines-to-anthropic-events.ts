@@ -73,6 +73,7 @@ export function stepCliEvents(state: CliEventState, line: CliLine, context: CliE
       if (line.rate_limit_info.status === 'rejected') state.rateLimitResetsAt = line.rate_limit_info.resetsAt ?? undefined;
       return [];
     case 'system':
+    case 'user':
     case 'control_request':
     case 'control_response':
     case 'unknown':

@@ -96,6 +96,38 @@ describe('isNotLoggedIn', () => {
   });
 });
 
+describe('mapCliResultError: the third-party extra-usage refusal', () => {
+  const upstreamText = (message: string) =>
+    `API Error: 400 ${JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_011CZqh4woGUoytNUERuMS3X' })}`;
+
+  it.each([
+    "Third-party apps now draw from your extra usage, not your plan limits. We've added a $200 credit to get you started. Claim it at claude.ai/settings/usage and keep going.",
+    'Third-party apps now draw from your extra usage, not your plan limits. Add more at claude.ai/settings/usage and keep going.',
+    "Third-party apps now draw from extra usage, not plan limits. We've added a credit to your organization to get you started. Ask your workspace admin to claim it and keep going.",
+  ])('is a 402 billing error that says what happened and quotes the upstream: %s', (message) => {
+    const error = mapCliResultError({ subtype: 'success', api_error_status: 400, result: upstreamText(message) }, { nowSeconds: NOW });
+    expect(error).toMatchObject({ kind: 'billing', status: 402 });
+    expect(error.message).toBe(
+      'The upstream API refused this request as third-party app usage: it draws from the extra usage of the account the ' +
+        "proxy's Claude Code CLI is logged in with, not from the plan limits of its Claude subscription. Extra usage can be " +
+        `added at claude.ai/settings/usage. Upstream said: ${message}`,
+    );
+  });
+
+  it('reads the message from the text CLI 2.1.332 gives (the status, then the upstream message)', () => {
+    const message = 'Third-party apps now draw from your extra usage, not your plan limits. Add more at claude.ai/settings/usage and keep going.';
+    const error = mapCliResultError({ subtype: 'success', api_error_status: 400, result: `API Error: 400 ${message}` }, { nowSeconds: NOW });
+    expect(error).toMatchObject({ kind: 'billing', status: 402 });
+    expect(error.message).toMatch(/extra usage can be added at claude\.ai\/settings\/usage\. Upstream said: Third-party apps now draw/i);
+    expect(error.message.endsWith(`Upstream said: ${message}`)).toBe(true);
+  });
+
+  it('leaves other 400s as invalid requests', () => {
+    const error = mapCliResultError({ subtype: 'success', api_error_status: 400, result: upstreamText('messages.1: bad block') }, { nowSeconds: NOW });
+    expect(error).toMatchObject({ kind: 'invalid_request', status: 400 });
+  });
+});
+
 describe('mapCliExitError', () => {
   it('explains a CLI that could not be started', () => {
     const spawnError = Object.assign(new Error('spawn /opt/claude ENOENT'), { code: 'ENOENT' });

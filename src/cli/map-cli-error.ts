@@ -23,6 +23,7 @@ export function mapCliResultError(
   context: CliErrorContext,
 ): ProxyError {
   const text = (result.result ?? '').trim();
+  if (isExtraUsageRefusal(text)) return extraUsageRefusal(text);
   const message = text !== '' ? text : `Claude Code CLI reported an error (${result.subtype})`;
   const retryAfterSeconds = context.rateLimitResetsAt != null ? Math.max(1, Math.ceil(context.rateLimitResetsAt - context.nowSeconds)) : undefined;
   const status = result.api_error_status ?? statusFromText(text, context.syntheticError);
@@ -41,6 +42,42 @@ export function mapCliResultError(
     status,
     ...(retryAfterSeconds != null && kind === 'rate_limit' ? { retryAfterSeconds } : {}),
   });
+}
+
+/**
+ * The upstream's refusal to count a subscription request against the plan: an HTTP 400 invalid_request_error whose
+ * message starts "Third-party apps now draw from your extra usage, not your plan limits." (the rest varies: a credit
+ * offered, or "Add more at claude.ai/settings/usage"). Nothing is wrong with the client's request, so it is not
+ * relayed as one: it becomes a billing error (402; OpenAI `insufficient_quota`) that says what happened.
+ */
+function isExtraUsageRefusal(text: string): boolean {
+  return /third-party apps (?:now )?draw from (?:your )?extra usage/i.test(text);
+}
+
+function extraUsageRefusal(text: string): ProxyError {
+  return new ProxyError(
+    'billing',
+    'The upstream API refused this request as third-party app usage: it draws from the extra usage of the account the ' +
+      "proxy's Claude Code CLI is logged in with, not from the plan limits of its Claude subscription. Extra usage can be " +
+      `added at claude.ai/settings/usage. Upstream said: ${upstreamMessage(text)}`,
+  );
+}
+
+/**
+ * The upstream's own message: CLI 2.1.332 writes "API Error: 400 <message>" (measured with test/e2e/openclaw.e2e.test.ts);
+ * a JSON error body after the status is read too.
+ */
+function upstreamMessage(text: string): string {
+  const message = text.replace(/^API Error: \d+\s*/, '');
+  if (message.startsWith('{')) {
+    try {
+      const body = JSON.parse(message) as { error?: { message?: unknown } };
+      if (typeof body.error?.message === 'string') return body.error.message;
+    } catch {
+      // not JSON: the text as the CLI gave it
+    }
+  }
+  return message;
 }
 
 export function isNotLoggedIn(text: string): boolean {

@@ -27,6 +27,15 @@ describe.each(FIXTURE_VERSIONS)('on lines recorded from CLI %s', (version: Fixtu
   }
 
   describe('observeTurnLine', () => {
+    it('still ends at message_stop after the quota line that follows it (subscription logins)', () => {
+      const lines = fixture('text');
+      const quota = parseCliLine('{"type":"rate_limit_event","rate_limit_info":{"status":"allowed","isUsingOverage":false}}');
+      const observation = createTurnObservation();
+      for (const line of [...lines.slice(0, lines.findIndex(isStop) + 1), quota]) observeTurnLine(observation, line);
+      expect(observation.endedAtMessageStop).toBe(true);
+      expect(answerIsContinuable(observation)).toBe(true);
+    });
+
     it('records the answer as the CLI recorded it, thinking included, and a clean end', () => {
       const { observation, result } = observe(fixture('thinking-and-text'));
       expect(observation.reply).toEqual([

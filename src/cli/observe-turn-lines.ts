@@ -22,6 +22,8 @@ export function createTurnObservation(): TurnObservation {
 }
 
 export function observeTurnLine(observation: TurnObservation, line: CliLine): void {
+  // The quota line follows message_stop (measured on 2.1.197 and 2.1.332); the turn reads it and still ended there.
+  if (line.type === 'rate_limit_event') return;
   observation.endedAtMessageStop = line.type === 'stream_event' && line.event.type === 'message_stop';
   if (line.type === 'stream_event' && line.parent_tool_use_id == null && line.event.type === 'message_delta') {
     const delta = (line.event as { delta?: { stop_reason?: unknown } }).delta;

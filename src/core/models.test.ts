@@ -7,6 +7,16 @@ describe('resolveModel', () => {
     expect(resolveModel(alias)).toBe(alias);
   });
 
+  it("takes the original claude-code-proxy's names: a family with a version but without claude-, and the openai/ prefix", () => {
+    expect(resolveModel('sonnet-4-7')).toBe('claude-sonnet-4-7');
+    expect(resolveModel('opus-5')).toBe('claude-opus-5');
+    expect(resolveModel('haiku-5')).toBe('claude-haiku-5');
+    expect(resolveModel('openai/sonnet')).toBe('sonnet');
+    expect(resolveModel('openai/claude-sonnet-4-6')).toBe('claude-sonnet-4-6');
+    expect(() => resolveModel('openai/gpt-4o')).toThrow('unknown model');
+    expect(() => resolveModel('sonnet-')).toThrow('unknown model');
+  });
+
   it('lower-cases aliases and trims spaces', () => {
     expect(resolveModel(' Sonnet ')).toBe('sonnet');
     expect(resolveModel('OPUS[1M]')).toBe('opus[1m]');
@@ -28,7 +38,7 @@ describe('resolveModel', () => {
     expect(resolveModel(requested)).toBe(expected);
   });
 
-  it.each(['gpt-4o', 'claude-foo-1', '', 'claude-', 'sonnet-4', 'claude-sonnet 4', 'openai/gpt-4o'])('rejects %j with a 400 on model', (requested) => {
+  it.each(['gpt-4o', 'claude-foo-1', '', 'claude-', 'sonnet-x', 'claude-sonnet 4', 'openai/gpt-4o'])('rejects %j with a 400 on model', (requested) => {
     let caught: unknown;
     try {
       resolveModel(requested);

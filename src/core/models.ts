@@ -48,7 +48,10 @@ export const MODEL_CATALOGUE: readonly ModelEntry[] = [
 /** Longer than any Claude model id (they are under 40 characters). */
 const MAX_MODEL_ID_LENGTH = 100;
 
-const STRIPPED_PREFIXES = ['claude-code-cli/', 'anthropic/'];
+const STRIPPED_PREFIXES = ['claude-code-cli/', 'anthropic/', 'openai/'];
+
+/** A family name with a version but without `claude-` (`sonnet-4-7`, `opus-5`), as the original claude-code-proxy took it. */
+const BARE_FAMILY_VERSION = /^(opus|sonnet|haiku|fable)-\d[a-z0-9.-]*$/i;
 
 /**
  * The CLI --model value for a client's model name, or a 400: never a silent fallback to another model.
@@ -59,6 +62,7 @@ export function resolveModel(requested: string): string {
   for (const prefix of STRIPPED_PREFIXES) {
     if (name.toLowerCase().startsWith(prefix)) name = name.slice(prefix.length);
   }
+  if (BARE_FAMILY_VERSION.test(name)) name = `claude-${name}`;
   const lower = name.toLowerCase();
   if (Object.hasOwn(CLI_ALIASES, lower)) return lower;
   // The name goes on the CLI's command line: ASCII only (tested on the name itself, not its lower case, which

@@ -7,9 +7,11 @@
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { ConversationMessage as MessageParam } from './turn-request.ts';
 import { ProxyError } from '../errors.ts';
+import { expandMcpToolBlocks } from './expand-mcp-tool-blocks.ts';
 import { validateMedia } from './validate-media.ts';
 
-export function normalizeConversation(messages: readonly MessageParam[]): MessageParam[] {
+export function normalizeConversation(clientMessages: readonly MessageParam[]): MessageParam[] {
+  const messages = expandMcpToolBlocks(clientMessages);
   if (messages.length === 0) throw new ProxyError('invalid_request', 'messages: at least one message is required', { param: 'messages' });
   messages.forEach((message, index) => {
     if (isEmpty(message.content)) {

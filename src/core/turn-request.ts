@@ -3,6 +3,7 @@
  * The one internal request type: what every protocol's request is converted to, and what the CLI driver runs.
  */
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { McpServerRequest } from './mcp-servers.ts';
 
 /** One turn of the conversation (the SDK's MessageParam also admits role "system", which the CLI cannot replay). */
 export interface ConversationMessage {
@@ -41,6 +42,8 @@ export interface TurnRequest {
   tools: readonly ClientTool[];
   /** False: the turn ends after the model's first tool call. */
   parallelToolCalls: boolean;
+  /** MCP servers the CLI runs for this turn, as the request names them (checked against the registry by the runner). */
+  mcpServers: readonly McpServerRequest[];
 }
 
 /** A one-message turn with every setting at its default (pre-warming, benchmarks, fixture recording). */
@@ -56,6 +59,7 @@ export function plainTurnRequest(model: string, overrides: Partial<TurnRequest> 
     outputSchema: undefined,
     tools: [],
     parallelToolCalls: true,
+    mcpServers: [],
     ...overrides,
   };
 }

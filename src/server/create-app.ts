@@ -13,6 +13,8 @@ import { ProxyError } from '../errors.ts';
 import { APIS } from './apis.ts';
 import { answerClientError, answerUnmetExpectation, rememberProtocol } from './answer-client-error.ts';
 import { ShutdownState, shuttingDown } from './close-gracefully.ts';
+import { QUOTA_HEADER_NAMES } from './format-quota-headers.ts';
+import { LatestQuota } from './latest-quota.ts';
 import { handleError } from './render-error.ts';
 import { registerHealthRoute } from './routes/health.ts';
 import { registerModelRoutes } from './routes/models.ts';
@@ -34,6 +36,8 @@ declare module 'fastify' {
     closeGracefully(graceMs: number): Promise<void>;
     /** Aborted with the error running turns end with when the shutdown grace period is over. */
     shutdownSignal: AbortSignal;
+    /** The subscription quota the CLI last reported, from any turn (quota headers, /health). */
+    latestQuota: LatestQuota;
   }
 }
 
@@ -65,6 +69,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   app.server.on('checkExpectation', answerUnmetExpectation);
   const shutdown = new ShutdownState();
   app.decorate('shutdownSignal', shutdown.signal);
+  app.decorate('latestQuota', new LatestQuota());
   app.decorate('closeGracefully', (graceMs: number) => shutdown.close(app, dependencies.runner, graceMs));
 
   app.addHook('onRequest', async (request, reply) => {
@@ -80,7 +85,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   await app.register(cors, {
     // No CORS headers at all unless the origin is listed.
     origin: (origin, callback) => callback(null, origin != null && (config.corsOrigins.includes(origin) || config.corsOrigins.includes('*'))),
-    exposedHeaders: ['request-id', 'x-request-id', 'x-proxy-ignored', 'retry-after'],
+    exposedHeaders: ['request-id', 'x-request-id', 'x-proxy-ignored', 'retry-after', ...QUOTA_HEADER_NAMES],
   });
   app.decorateRequest('caller', undefined);
   app.addHook('onRequest', createSecurityHook(config));
@@ -94,5 +99,14 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   registerModelRoutes(app);
   registerHealthRoute(app, dependencies);
   app.addHook('onClose', async () => dependencies.runner.shutdown());
+  if (config.defaultModel != null) {
+    // DEFAULT_MODEL (the original claude-code-proxy's setting): a request without a model is served by it, through
+    // the `default` name every converter accepts and run-turn.ts replaces.
+    app.addHook('preHandler', async (request) => {
+      const body = request.body as { model?: unknown } | null | undefined;
+      if (request.method === 'POST' && typeof body === 'object' && body != null && !Array.isArray(body) && (body.model == null || body.model === ''))
+        body.model = 'default';
+    });
+  }
   return app;
 }

@@ -7,11 +7,16 @@ import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { streamTurnEvents } from '../cli/stream-turn-events.ts';
 import type { TurnReport } from '../cli/turn-report.ts';
+import { adaptTurnForOpenClaw } from '../core/adapt-turn-for-openclaw.ts';
+import { applyDefaultSettings, bodyChoosesThinking } from '../core/apply-default-settings.ts';
+import { parseMcpServerNames, resolveMcpServers } from '../core/mcp-servers.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
 import { accumulateMessage, createMessageAccumulator, finishMessage } from '../protocols/shared/accumulate-message.ts';
 import { abortOnDisconnect } from './abort-on-disconnect.ts';
 import { formatIgnoredHeader } from './format-header-value.ts';
 import type { AppDependencies } from './create-app.ts';
+import { errorShapeOfRequest } from './protocol-of-request.ts';
+import { quotaOfTurn } from './quota-of-turn.ts';
 
 export interface RunningTurn {
   events: AsyncIterable<RawMessageStreamEvent>;
@@ -26,11 +31,27 @@ export function runTurn(
   turn: TurnRequest,
   ignored: readonly string[],
 ): RunningTurn {
+  turn = withHeaderMcpServers(turn, request.headers['x-mcp-servers']);
+  const { defaultModel, defaultEffort, enableThinking } = dependencies.config;
+  turn = applyDefaultSettings(
+    turn,
+    { model: defaultModel, effort: defaultEffort, thinking: enableThinking },
+    { choseThinking: bodyChoosesThinking(request.body) },
+  );
+  // Checked before anything is sent: an unknown server is the client's 400, never a failed stream.
+  resolveMcpServers(turn.mcpServers, dependencies.config.mcpServers, dependencies.config.mcpAllowedUrls);
   if (ignored.length > 0) void reply.header('x-proxy-ignored', formatIgnoredHeader(ignored));
   let started = false;
   // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.
   const signal = AbortSignal.any([abortOnDisconnect(reply), request.server.shutdownSignal]);
-  const events = streamTurnEvents(dependencies.runner, turn, {
+  // After every protocol's translation, so the opt-in OpenClaw settings apply alike to all three APIs.
+  const adapted = adaptTurnForOpenClaw(turn, { toolMapping: dependencies.config.openClawToolMapping, promptFilter: dependencies.config.openClawPromptFilter });
+  const quota = quotaOfTurn(reply, request.server.latestQuota, {
+    now: dependencies.now,
+    anthropic: errorShapeOfRequest(request) === 'anthropic',
+    authMethod: dependencies.cliHealth.state.authMethod,
+  });
+  const events = streamTurnEvents(dependencies.runner, adapted.turn, {
     signal,
     log: request.log,
     now: dependencies.now,
@@ -41,8 +62,23 @@ export function runTurn(
       reportToHealth(report, dependencies.cliHealth);
       dependencies.turnObserver?.(report);
     },
+    onQuota: quota.record,
+    awaitQuota: quota.awaited,
   });
-  return { events, started: () => started };
+  return { events: quota.guard(mapEvents(events, adapted.toClient)), started: () => started };
+}
+
+/** `x-mcp-servers: a, b` (the original claude-code-proxy's header) names registry servers on every API. */
+function withHeaderMcpServers(turn: TurnRequest, header: string | string[] | undefined): TurnRequest {
+  const names = parseMcpServerNames(header);
+  return names.length > 0 ? { ...turn, mcpServers: [...turn.mcpServers, ...names.map((name) => ({ name }))] } : turn;
+}
+
+async function* mapEvents(
+  events: AsyncIterable<RawMessageStreamEvent>,
+  map: (event: RawMessageStreamEvent) => RawMessageStreamEvent,
+): AsyncGenerator<RawMessageStreamEvent> {
+  for await (const event of events) yield map(event);
 }
 
 /** A turn whose answer started proves the CLI works; one refused as not logged in (or not started) proves it does not. */

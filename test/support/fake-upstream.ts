@@ -29,6 +29,8 @@ export interface FakeMessageReply {
   interrupt?: { afterEvents: number; mode: 'drop' | 'stall' };
   /** Streaming only: after this many SSE events, a healthy pause of `ms` (a model thinking), with `ping` events as the API sends them. */
   pause?: { afterEvents: number; ms: number; pingEveryMs?: number };
+  /** Extra response headers, e.g. the `anthropic-ratelimit-unified-*` quota headers of a subscription login. */
+  headers?: Record<string, string>;
 }
 
 export interface FakeErrorReply {
@@ -137,11 +139,11 @@ export class FakeUpstream {
       return;
     }
     if (url.pathname === '/v1/messages/count_tokens') {
-      sendJson(response, 200, { input_tokens: JSON.stringify(recorded.body ?? {}).length >> 2 });
+      sendJson(response, 200, undefined, { input_tokens: JSON.stringify(recorded.body ?? {}).length >> 2 });
       return;
     }
     if (url.pathname !== '/v1/messages') {
-      sendJson(response, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${url.pathname}` } });
+      sendJson(response, 404, undefined, { type: 'error', error: { type: 'not_found_error', message: `no route ${url.pathname}` } });
       return;
     }
     const reply = this.pickReply(recorded);
@@ -184,7 +186,7 @@ export class FakeUpstream {
       output_tokens: reply.usage?.output_tokens ?? 5,
     };
     if (request.body?.stream !== true) {
-      sendJson(response, 200, {
+      sendJson(response, 200, reply.headers, {
         id,
         type: 'message',
         role: 'assistant',
@@ -196,7 +198,7 @@ export class FakeUpstream {
       });
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...reply.headers });
     const events = streamEvents(id, model, reply, content, stopReason, usage);
     let sent = 0;
     for (const event of events) {
@@ -334,8 +336,8 @@ function safeJson(raw: string): unknown {
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function sendJson(response: ServerResponse, status: number, headers: Record<string, string> | undefined, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 async function pauseWithPings(response: ServerResponse, pause: NonNullable<FakeMessageReply['pause']>): Promise<void> {

@@ -45,8 +45,8 @@ export interface TestProxy {
 export interface TestProxyOptions {
   /** Proxy settings as environment variables (PROXY_API_KEYS, REQUEST_TIMEOUT_MS, ...). */
   settings?: Record<string, string>;
-  /** Extra variables for the CLI's environment. */
-  cliEnvironment?: Record<string, string>;
+  /** Extra variables for the CLI's environment; undefined removes one (ANTHROPIC_API_KEY, for a subscription login). */
+  cliEnvironment?: Record<string, string | undefined>;
   upstream?: FakeUpstream;
 }
 

@@ -51,6 +51,13 @@ const contentBlock = selectSchemaByType(
     }),
     thinking: z.looseObject({ thinking: z.string(), signature: z.string() }),
     redacted_thinking: z.looseObject({ data: z.string() }),
+    // The MCP connector's blocks, as this proxy answers them (core/expand-mcp-tool-blocks.ts replays them).
+    mcp_tool_use: z.looseObject({ id: z.string(), name: z.string(), server_name: z.string(), input: z.record(z.string(), z.unknown()) }),
+    mcp_tool_result: z.looseObject({
+      tool_use_id: z.string(),
+      content: z.union([z.string(), z.array(textBlock)]).optional(),
+      is_error: z.boolean().nullish(),
+    }),
   },
   { unknownTypes: 'pass' },
 );
@@ -88,6 +95,10 @@ export const messagesRequestSchema = z.looseObject({
       }),
     )
     .optional(),
+  /** `mcp_servers` names servers of the proxy's registry (the original claude-code-proxy's extension). */
+  metadata: z.looseObject({ mcp_servers: z.array(z.string()).nullish() }).nullish(),
+  /** The MCP connector's servers: run only when the operator allows their URL (PROXY_MCP_ALLOWED_URLS). */
+  mcp_servers: z.array(z.looseObject({ type: z.literal('url'), url: z.string(), name: z.string(), authorization_token: z.string().nullish() })).nullish(),
   tool_choice: z
     .discriminatedUnion('type', [
       z.looseObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().nullish() }),

@@ -5,24 +5,14 @@
  */
 import { validateStopSequences } from '../../core/apply-stop-sequences.ts';
 import { selectTools, validateClientTools } from '../../core/client-tools.ts';
+import type { McpServerRequest } from '../../core/mcp-servers.ts';
 import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage, ThinkingSetting, TurnRequest } from '../../core/turn-request.ts';
 import { ProxyError } from '../../errors.ts';
 import type { MessagesRequest } from './anthropic-wire.ts';
 
 /** Accepted and not applied: the CLI has no way to pass them upstream. */
-const IGNORED_FIELDS = [
-  'temperature',
-  'top_p',
-  'top_k',
-  'metadata',
-  'service_tier',
-  'container',
-  'mcp_servers',
-  'context_management',
-  'inference_geo',
-  'speed',
-] as const;
+const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'service_tier', 'container', 'context_management', 'inference_geo', 'speed'] as const;
 
 export interface ConvertedRequest {
   turn: TurnRequest;
@@ -46,6 +36,8 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
   const ignored: string[] = IGNORED_FIELDS.filter(
     (field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0),
   );
+  // metadata.user_id and the like have no equivalent; metadata.mcp_servers does.
+  if (request.metadata != null && Object.keys(request.metadata).some((key) => key !== 'mcp_servers')) ignored.push('metadata');
   const messages = request.messages as unknown as ConversationMessage[];
   const { tools: definedTools, unsupported } = clientTools(request.tools ?? []);
   ignored.push(...unsupported);
@@ -63,6 +55,7 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
       outputSchema: (request.output_config?.format ?? request.output_format)?.schema,
       tools,
       parallelToolCalls: request.tool_choice == null || request.tool_choice.type === 'none' || request.tool_choice.disable_parallel_tool_use !== true,
+      mcpServers: mcpServers(request),
     },
     ignored,
   };
@@ -73,6 +66,8 @@ function clientTools(tools: NonNullable<MessagesRequest['tools']>): { tools: Cli
   const converted: ClientTool[] = [];
   const unsupported: string[] = [];
   tools.forEach((tool, index) => {
+    // The MCP connector's toolset entry only switches on a server of `mcp_servers`: those are run by the CLI.
+    if (tool.type === 'mcp_toolset') return;
     if (tool.type != null && tool.type !== 'custom') {
       unsupported.push(`tools.${index} (${tool.type})`);
       return;
@@ -84,6 +79,17 @@ function clientTools(tools: NonNullable<MessagesRequest['tools']>): { tools: Cli
   });
   validateClientTools(converted, (index) => `tools.${index}`);
   return { tools: converted, unsupported };
+}
+
+/** Registry servers named in metadata.mcp_servers, and the MCP connector's URL servers (checked by the runner). */
+function mcpServers(request: MessagesRequest): McpServerRequest[] {
+  const named = (request.metadata?.mcp_servers ?? []).map((name) => ({ name }));
+  const defined = (request.mcp_servers ?? []).map((server) => ({
+    name: server.name,
+    url: server.url,
+    headers: server.authorization_token != null ? { Authorization: `Bearer ${server.authorization_token}` } : {},
+  }));
+  return [...named, ...defined];
 }
 
 function systemTexts(system: MessagesRequest['system']): string[] {

@@ -86,6 +86,8 @@ export function convertOpenAIChatRequestToTurn(request: ChatCompletionRequest): 
       outputSchema: outputSchemaFor(request.response_format),
       tools,
       parallelToolCalls: request.parallel_tool_calls !== false,
+      // Chat Completions has no field for them: the x-mcp-servers header names them (server/run-turn.ts).
+      mcpServers: [],
     },
     ignored,
     stream: request.stream === true,

@@ -14,7 +14,15 @@
 import type { RawMessageStreamEvent, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { applyUsageDelta } from '../shared/apply-usage-delta.ts';
 import { assertNever, ProxyError } from '../../errors.ts';
-import { buildFunctionCallItem, buildMessageItem, buildOutputItemId, buildOutputText, buildReasoningItem } from './build-output-items.ts';
+import {
+  buildFunctionCallItem,
+  buildMcpCallItem,
+  buildMessageItem,
+  buildOutputItemId,
+  buildOutputText,
+  buildReasoningItem,
+  mcpResultText,
+} from './build-output-items.ts';
 import { convertResponsesUsage } from './convert-responses-usage.ts';
 import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
 import type { ResponseFailure } from './map-proxy-error-to-response-failure.ts';
@@ -47,6 +55,8 @@ export interface OpenAIResponsesStreamState {
   started: boolean;
   /** A terminal event (completed, incomplete, failed) was sent. */
   finished: boolean;
+  /** MCP calls the CLI runs, by tool_use id, until their result completes the item. */
+  mcpCalls: Map<string, { outputIndex: number; id: string; server: string; name: string; input: unknown }>;
 }
 
 export function createOpenAIResponsesStreamState(options: { response: WireResponse; reasoningSummary: boolean }): OpenAIResponsesStreamState {
@@ -59,6 +69,7 @@ export function createOpenAIResponsesStreamState(options: { response: WireRespon
     stopReason: null,
     started: false,
     finished: false,
+    mcpCalls: new Map(),
   };
 }
 
@@ -171,7 +182,7 @@ function startEvents(state: OpenAIResponsesStreamState): UnnumberedEvent[] {
   ];
 }
 
-function itemId(state: OpenAIResponsesStreamState, prefix: 'msg' | 'fc' | 'rs', outputIndex: number): string {
+function itemId(state: OpenAIResponsesStreamState, prefix: 'msg' | 'fc' | 'rs' | 'mcp', outputIndex: number): string {
   return buildOutputItemId(state.response.id, prefix, outputIndex);
 }
 
@@ -187,6 +198,8 @@ function startBlock(
   block: Extract<RawMessageStreamEvent, { type: 'content_block_start' }>['content_block'],
 ): UnnumberedEvent[] {
   const outputIndex = state.response.output.length;
+  const mcp = mcpEvents(state, block as unknown as McpBlock);
+  if (mcp != null) return mcp;
   switch (block.type) {
     case 'text':
       state.openBlocks.set(index, { kind: 'text', item: undefined, text: '' });
@@ -212,6 +225,42 @@ function startBlock(
     default:
       // Server-tool blocks carry nothing a Responses client could use.
       return [];
+  }
+}
+
+type McpBlock =
+  | { type: 'mcp_tool_use'; id: string; name: string; server_name: string; input: unknown }
+  | { type: 'mcp_tool_result'; tool_use_id: string; content: unknown; is_error?: boolean }
+  | { type: 'other' };
+
+/**
+ * An MCP call the CLI runs arrives whole (mcp-tool-rounds.ts): its item is added when the call starts, and done, with
+ * its output, when the result block comes. Undefined for any other block.
+ */
+function mcpEvents(state: OpenAIResponsesStreamState, block: McpBlock): UnnumberedEvent[] | undefined {
+  switch (block.type) {
+    case 'mcp_tool_use': {
+      const outputIndex = state.response.output.length;
+      const call = { outputIndex, id: itemId(state, 'mcp', outputIndex), server: block.server_name, name: block.name, input: block.input };
+      state.mcpCalls.set(block.id, call);
+      return [
+        addItem(state, buildMcpCallItem(call.id, call, undefined)),
+        { type: 'response.mcp_call.in_progress', item_id: call.id, output_index: outputIndex },
+      ];
+    }
+    case 'mcp_tool_result': {
+      const call = state.mcpCalls.get(block.tool_use_id);
+      if (call == null) return [];
+      state.mcpCalls.delete(block.tool_use_id);
+      const item = buildMcpCallItem(call.id, call, { text: mcpResultText(block.content), isError: block.is_error === true });
+      state.response.output[call.outputIndex] = structuredClone(item);
+      return [
+        { type: block.is_error === true ? 'response.mcp_call.failed' : 'response.mcp_call.completed', item_id: call.id, output_index: call.outputIndex },
+        { type: 'response.output_item.done', output_index: call.outputIndex, item },
+      ];
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -9,6 +9,7 @@
 import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, TextBlockParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { selectTools, validateClientTools, type ToolChoice } from '../../core/client-tools.ts';
+import type { McpServerRequest } from '../../core/mcp-servers.ts';
 import { resolveModel } from '../../core/models.ts';
 import type { ClientTool, ConversationMessage, TurnRequest } from '../../core/turn-request.ts';
 import { assertNever, ProxyError, quoteClientValue } from '../../errors.ts';
@@ -62,7 +63,7 @@ export function convertOpenAIResponsesRequestToTurn(request: ResponsesRequest): 
     throw new ProxyError('invalid_request', 'input: at least one user message or function_call_output item is required', { param: 'input' });
   }
 
-  const { tools: declared, dropped } = clientTools(request.tools ?? []);
+  const { tools: declared, dropped, mcpServers } = clientTools(request.tools ?? []);
   ignored.push(...dropped);
   const choice = toolChoice(request.tool_choice);
   if (choice === 'unsupported') ignored.push('tool_choice');
@@ -83,6 +84,7 @@ export function convertOpenAIResponsesRequestToTurn(request: ResponsesRequest): 
       outputSchema: outputSchemaFor(request.text?.format),
       tools,
       parallelToolCalls: request.parallel_tool_calls !== false,
+      mcpServers,
     },
     ignored: [...new Set(ignored)],
     stream: request.stream === true,
@@ -248,11 +250,26 @@ const functionToolSchema = z.looseObject({
   parameters: z.record(z.string(), z.unknown()).nullish(),
 });
 
-function clientTools(tools: NonNullable<ResponsesRequest['tools']>): { tools: ClientTool[]; dropped: string[] } {
+const mcpToolSchema = z.looseObject({
+  server_label: z.string().min(1),
+  server_url: z.string().nullish(),
+  authorization: z.string().nullish(),
+  headers: z.record(z.string(), z.string()).nullish(),
+});
+
+function clientTools(tools: NonNullable<ResponsesRequest['tools']>): { tools: ClientTool[]; dropped: string[]; mcpServers: McpServerRequest[] } {
   const converted: ClientTool[] = [];
   const paths: string[] = [];
   const dropped: string[] = [];
+  const mcpServers: McpServerRequest[] = [];
   tools.forEach((tool, index) => {
+    if (tool.type === 'mcp') {
+      // A server of the proxy's registry by its label, or one at a URL the operator allows: the CLI runs its tools.
+      const mcp = parseItem(mcpToolSchema, tool, `tools.${index}`);
+      const headers = { ...(mcp.headers ?? {}), ...(mcp.authorization != null ? { Authorization: `Bearer ${mcp.authorization}` } : {}) };
+      mcpServers.push(mcp.server_url != null ? { name: mcp.server_label, url: mcp.server_url, headers } : { name: mcp.server_label });
+      return;
+    }
     if (tool.type !== 'function') {
       dropped.push(`tools[${tool.type}]`);
       return;
@@ -263,7 +280,7 @@ function clientTools(tools: NonNullable<ResponsesRequest['tools']>): { tools: Cl
     paths.push(`tools.${index}`);
   });
   validateClientTools(converted, (index) => paths[index]!);
-  return { tools: converted, dropped };
+  return { tools: converted, dropped, mcpServers };
 }
 
 function toolChoice(choice: ResponsesRequest['tool_choice']): ToolChoice | 'unsupported' | undefined {

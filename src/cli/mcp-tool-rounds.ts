@@ -1,0 +1,199 @@
+/**
+ * @module
+ * PURE. A turn in which the CLI ran MCP servers' tools, as the one message the MCP connector answers with. Upstream
+ * it was several model calls: a message ending in calls of `mcp__<server>__<tool>`, the CLI running them (a `user`
+ * line with their tool_result blocks), the next message, and so on. The client gets one message: each call as an
+ * `mcp_tool_use` block, its result as an `mcp_tool_result` block, then the rest of the answer, with the usage of all
+ * the calls (docs/decisions/0022-mcp-servers-run-by-the-cli.md).
+ *
+ * Works on the CLI's lines, before they become the message's events (convert-cli-lines-to-anthropic-events.ts): the
+ * later messages' starts and stops are taken out, their blocks renumbered after the first message's. An
+ * `mcp_tool_use` block arrives whole in its content_block_start (no input_json_delta: the SDKs' accumulators keep
+ * such a block as it starts, and would not parse the deltas of a block type they do not know).
+ */
+import type { CliLine, CliUserLine } from './cli-lines.ts';
+
+interface RegistryCall {
+  id: string;
+  server: string;
+  tool: string;
+  json: string;
+}
+
+export interface McpRoundsState {
+  /** `mcp__<server>__` of each server the turn runs. */
+  prefixes: readonly { server: string; prefix: string }[];
+  /** Model calls seen (message_start lines). */
+  rounds: number;
+  nextIndex: number;
+  /** This round's upstream block index to the client's. */
+  indexes: Map<number, number>;
+  /** This round's calls of MCP servers' tools, by upstream block index, until their block ends. */
+  open: Map<number, RegistryCall>;
+  /** This round's finished MCP calls and its calls of the client's tools. */
+  roundCalls: string[];
+  clientCalls: number;
+  /** The round ended in MCP calls only: the CLI runs them and asks the model again. */
+  continuing: boolean;
+  /** MCP calls whose result has not come yet. */
+  awaiting: Set<string>;
+  /** Messages after the first: their `assistant` echo lines are dropped like their events. */
+  foldedMessageIds: Set<string>;
+  outputTokens: number;
+}
+
+export function createMcpRoundsState(serverNames: readonly string[]): McpRoundsState {
+  return {
+    prefixes: serverNames.map((server) => ({ server, prefix: `mcp__${server}__` })),
+    rounds: 0,
+    nextIndex: 0,
+    indexes: new Map(),
+    open: new Map(),
+    roundCalls: [],
+    clientCalls: 0,
+    continuing: false,
+    awaiting: new Set(),
+    foldedMessageIds: new Set(),
+    outputTokens: 0,
+  };
+}
+
+/** The lines to hand on for one line of the CLI. Without MCP servers every line passes as it is. */
+export function stepMcpRounds(state: McpRoundsState, line: CliLine): CliLine[] {
+  if (state.prefixes.length === 0) return [line];
+  switch (line.type) {
+    case 'stream_event':
+      return line.parent_tool_use_id != null ? [line] : streamEvent(state, line.event as StreamEvent).map(asLine);
+    case 'assistant':
+      return state.foldedMessageIds.has(line.message.id) ? [] : [line];
+    case 'user':
+      return [line, ...results(state, line).map(asLine)];
+    default:
+      return [line];
+  }
+}
+
+interface StreamEvent {
+  type: string;
+  index?: number;
+  message?: { id: string; usage?: { output_tokens?: number | null } };
+  content_block?: { type: string; id?: string; name?: string };
+  delta?: { type?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: { output_tokens?: number | null };
+  [key: string]: unknown;
+}
+
+function asLine(event: object): CliLine {
+  return { type: 'stream_event', event: event as { type: string }, parent_tool_use_id: null };
+}
+
+function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
+  switch (event.type) {
+    case 'message_start': {
+      state.rounds += 1;
+      state.indexes = new Map();
+      state.open = new Map();
+      state.roundCalls = [];
+      state.clientCalls = 0;
+      state.continuing = false;
+      if (state.rounds === 1) return [event];
+      if (event.message != null) state.foldedMessageIds.add(event.message.id);
+      return [];
+    }
+    case 'content_block_start': {
+      const block = event.content_block;
+      const upstream = event.index ?? 0;
+      const server = block?.type === 'tool_use' && block.name != null ? state.prefixes.find((entry) => block.name!.startsWith(entry.prefix)) : undefined;
+      if (server != null && block?.id != null) {
+        state.open.set(upstream, { id: block.id, server: server.server, tool: block.name!.slice(server.prefix.length), json: '' });
+        return [];
+      }
+      if (block?.type === 'tool_use') state.clientCalls += 1;
+      state.indexes.set(upstream, state.nextIndex);
+      state.nextIndex += 1;
+      return [{ ...event, index: state.indexes.get(upstream) }];
+    }
+    case 'content_block_delta': {
+      const call = state.open.get(event.index ?? 0);
+      if (call != null) {
+        if (event.delta?.type === 'input_json_delta') call.json += event.delta.partial_json ?? '';
+        return [];
+      }
+      return [{ ...event, index: state.indexes.get(event.index ?? 0) ?? event.index }];
+    }
+    case 'content_block_stop': {
+      const call = state.open.get(event.index ?? 0);
+      if (call == null) return [{ ...event, index: state.indexes.get(event.index ?? 0) ?? event.index }];
+      state.open.delete(event.index ?? 0);
+      state.roundCalls.push(call.id);
+      const index = state.nextIndex;
+      state.nextIndex += 1;
+      return [
+        {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'mcp_tool_use', id: call.id, name: call.tool, server_name: call.server, input: parseInput(call.json) },
+        },
+        { type: 'content_block_stop', index },
+      ];
+    }
+    case 'message_delta': {
+      const output = event.usage?.output_tokens ?? 0;
+      if (event.delta?.stop_reason === 'tool_use' && state.clientCalls === 0 && state.roundCalls.length > 0) {
+        // Only MCP calls: the CLI runs them and asks the model again; the message goes on.
+        state.continuing = true;
+        for (const id of state.roundCalls) state.awaiting.add(id);
+        state.outputTokens += output;
+        return [];
+      }
+      if (state.rounds <= 1) return [event];
+      return [{ ...event, usage: { ...event.usage, output_tokens: state.outputTokens + output } }];
+    }
+    case 'message_stop':
+      return state.continuing ? [] : [event];
+    default:
+      return [event];
+  }
+}
+
+/** The results of the MCP calls the CLI ran, as `mcp_tool_result` blocks after the calls. */
+function results(state: McpRoundsState, line: CliUserLine): object[] {
+  if (line.parent_tool_use_id != null || typeof line.message.content === 'string') return [];
+  const events: object[] = [];
+  for (const block of line.message.content as { type: string; tool_use_id?: string; content?: unknown; is_error?: boolean }[]) {
+    if (block.type !== 'tool_result' || block.tool_use_id == null || !state.awaiting.has(block.tool_use_id)) continue;
+    state.awaiting.delete(block.tool_use_id);
+    const index = state.nextIndex;
+    state.nextIndex += 1;
+    events.push(
+      {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'mcp_tool_result', tool_use_id: block.tool_use_id, is_error: block.is_error === true, content: resultContent(block.content) },
+      },
+      { type: 'content_block_stop', index },
+    );
+  }
+  return events;
+}
+
+/**
+ * The MCP connector's results hold text only: text is passed as it is, anything else (an image) named in a text
+ * block, so the client sees that the tool answered with it (docs/limits.md).
+ */
+function resultContent(content: unknown): { type: 'text'; text: string }[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) return [];
+  return content.map((part: { type?: unknown; text?: unknown }) =>
+    part.type === 'text' && typeof part.text === 'string' ? { type: 'text', text: part.text } : { type: 'text', text: `[${String(part.type)} omitted]` },
+  );
+}
+
+function parseInput(json: string): unknown {
+  if (json === '') return {};
+  try {
+    return JSON.parse(json);
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * MCP servers of the operator's registry (PROXY_MCP_CONFIG), run by the CLI: a real MCP server from npm
+ * (@modelcontextprotocol/server-everything, stdio) runs the tool the model calls, and the client sees the call and its
+ * result in its API's own shape, through the official SDKs. The client's own tools still go back to the client.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyCliProcesses } from '../support/cli-processes.ts';
+import { textReply } from '../support/fake-upstream.ts';
+import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+
+const EVERYTHING = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
+const SECRET = 'registry-secret-value-42';
+
+let proxy: TestProxy;
+let anthropic: Anthropic;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  proxy = await startTestProxy({
+    settings: {
+      PROXY_MCP_CONFIG: JSON.stringify({
+        mcpServers: {
+          everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], env: { REGISTRY_TOKEN: SECRET } },
+          second: { command: process.execPath, args: [EVERYTHING, 'stdio'] },
+        },
+      }),
+    },
+  });
+  anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
+  openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'x', maxRetries: 0 });
+});
+afterAll(async () => proxy.close());
+
+/**
+ * A prompt with `marker` makes the model call `tool` of `server`; the request that carries the tool's result (its text
+ * holds `resultMarker`) gets `answer`.
+ */
+function callThenAnswer(
+  marker: string,
+  resultMarker: string,
+  call: { id: string; server: string; tool: string; input: Record<string, unknown> },
+  answer: string,
+): void {
+  proxy.upstream.when(marker, {
+    kind: 'message',
+    content: [
+      { type: 'text', text: 'Let me use the tool.' },
+      { type: 'tool_use', id: call.id, name: `mcp__${call.server}__${call.tool}`, input: call.input },
+    ],
+    stopReason: 'tool_use',
+  });
+  proxy.upstream.when(resultMarker, textReply(answer));
+}
+
+async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Anthropic.APIError) return error;
+    throw error;
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('MCP servers on the Messages API', () => {
+  it('runs the registry server named in metadata.mcp_servers: the model sees its tools, the CLI runs the call, the client gets mcp_tool_use and mcp_tool_result', async () => {
+    callThenAnswer(
+      'marker-mcp-echo',
+      'Echo: echo-one',
+      { id: 'toolu_echo1', server: 'everything', tool: 'echo', input: { message: 'echo-one' } },
+      'The server echoed it.',
+    );
+    const message = await anthropic.messages.create({
+      model: 'sonnet',
+      max_tokens: 500,
+      messages: [{ role: 'user', content: 'marker-mcp-echo please echo' }],
+      metadata: { mcp_servers: ['everything'] } as Anthropic.Metadata,
+    });
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.content).toEqual([
+      { type: 'text', text: 'Let me use the tool.' },
+      { type: 'mcp_tool_use', id: 'toolu_echo1', name: 'echo', server_name: 'everything', input: { message: 'echo-one' } },
+      { type: 'mcp_tool_result', tool_use_id: 'toolu_echo1', is_error: false, content: [{ type: 'text', text: 'Echo: echo-one' }] },
+      { type: 'text', text: 'The server echoed it.' },
+    ]);
+    const requests = proxy.upstream.modelRequests('marker-mcp-echo');
+    expect(requests).toHaveLength(1);
+    expect(proxy.upstream.modelRequests('Echo: echo-one')).toHaveLength(1);
+    const tools = (requests[0]!.body.tools as { name: string }[]).map((tool) => tool.name);
+    expect(tools).toContain('mcp__everything__echo');
+    expect(tools.every((name) => name.startsWith('mcp__everything__'))).toBe(true);
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+  });
+
+  it('streams the same message, accumulated by the SDK, and the follow-up replays the MCP exchange exactly as the model had it', async () => {
+    callThenAnswer('marker-mcp-stream', '5555', { id: 'toolu_sum1', server: 'everything', tool: 'get-sum', input: { a: 1234, b: 4321 } }, 'It is 5555.');
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-mcp-stream add 2 and 3' }];
+    const first = await anthropic.messages
+      .stream({ model: 'sonnet', max_tokens: 500, messages }, { headers: { 'x-mcp-servers': 'everything' } })
+      .finalMessage();
+    expect(first.content.map((block) => block.type)).toEqual(['text', 'mcp_tool_use', 'mcp_tool_result', 'text']);
+    expect(first.content[1]).toMatchObject({ type: 'mcp_tool_use', name: 'get-sum', server_name: 'everything', input: { a: 1234, b: 4321 } });
+    expect(JSON.stringify(first.content[2])).toContain('5555');
+    const seen = proxy.upstream.modelRequests('5555')[0]!.body.messages;
+
+    proxy.upstream.when('marker-mcp-follow', textReply('Follow-up answered.'));
+    const second = await anthropic.messages.create(
+      {
+        model: 'sonnet',
+        max_tokens: 500,
+        messages: [...messages, { role: 'assistant', content: first.content as never }, { role: 'user', content: 'marker-mcp-follow thanks' }],
+      },
+      { headers: { 'x-mcp-servers': 'everything' } },
+    );
+    expect(second.content).toEqual([{ type: 'text', text: 'Follow-up answered.' }]);
+    const replayed = proxy.upstream.modelRequests('marker-mcp-follow')[0]!.body.messages;
+    const strip = (list: any[]) => JSON.parse(JSON.stringify(list, (key, value) => (key === 'cache_control' ? undefined : value)));
+    // The first three messages as the model had them in the first turn: the prompt, the call, its result.
+    expect(strip(replayed.slice(1, 3))).toEqual(strip(seen.slice(1, 3)));
+    expect(replayed[3]).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'It is 5555.' }] });
+  });
+
+  it('passes the registry env to the server, never on the command line', async () => {
+    callThenAnswer('marker-mcp-env', SECRET, { id: 'toolu_env1', server: 'everything', tool: 'get-env', input: {} }, 'Seen.');
+    const message = await anthropic.messages.create(
+      { model: 'sonnet', max_tokens: 500, messages: [{ role: 'user', content: 'marker-mcp-env show env' }] },
+      { headers: { 'x-mcp-servers': 'everything' } },
+    );
+    const result = message.content.find((block) => block.type === ('mcp_tool_result' as never));
+    expect(JSON.stringify(result)).toContain(SECRET);
+    expect(message.content.at(-1)).toEqual({ type: 'text', text: 'Seen.' });
+  });
+
+  it('refuses an unknown server name with a 400 that lists the available ones', async () => {
+    const error = await failure(
+      anthropic.messages.create({
+        model: 'sonnet',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hi' }],
+        metadata: { mcp_servers: ['nope'] } as Anthropic.Metadata,
+      }),
+    );
+    expect(error.status).toBe(400);
+    expect((error.error as { error: { message: string } }).error.message).toBe('unknown MCP server "nope": available: everything, second');
+  });
+
+  it('refuses a client-defined server URL the operator did not allow', async () => {
+    const error = await failure(
+      anthropic.beta.messages.create({
+        model: 'sonnet',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hi' }],
+        mcp_servers: [{ type: 'url', url: 'http://127.0.0.1:9/mcp', name: 'mine' }],
+      }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain('not one this proxy may connect to');
+  });
+});
+
+describe('MCP servers on the OpenAI APIs', () => {
+  it('Chat Completions: x-mcp-servers runs the server, and the client gets the final answer', async () => {
+    callThenAnswer(
+      'marker-mcp-chat',
+      'Echo: from-chat',
+      { id: 'toolu_chat1', server: 'second', tool: 'echo', input: { message: 'from-chat' } },
+      'Chat final answer.',
+    );
+    const completion = await openai.chat.completions.create(
+      { model: 'sonnet', messages: [{ role: 'user', content: 'marker-mcp-chat go' }] },
+      { headers: { 'x-mcp-servers': 'second' } },
+    );
+    expect(completion.choices[0]!.message.content).toContain('Chat final answer.');
+    expect(completion.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    expect(completion.choices[0]!.finish_reason).toBe('stop');
+    expect(proxy.upstream.modelRequests('Echo: from-chat')).toHaveLength(1);
+  });
+
+  it('Responses: an mcp tool with a registry server_label runs it; the output has mcp_call with the result', async () => {
+    callThenAnswer(
+      'marker-mcp-responses',
+      'Echo: via-responses',
+      { id: 'toolu_resp1', server: 'everything', tool: 'echo', input: { message: 'via-responses' } },
+      'Responses final.',
+    );
+    const response = await openai.responses.create({
+      model: 'sonnet',
+      input: 'marker-mcp-responses go',
+      tools: [{ type: 'mcp', server_label: 'everything', require_approval: 'never' }],
+    });
+    const call = response.output.find((item) => item.type === 'mcp_call');
+    expect(call).toMatchObject({
+      type: 'mcp_call',
+      server_label: 'everything',
+      name: 'echo',
+      arguments: JSON.stringify({ message: 'via-responses' }),
+      output: 'Echo: via-responses',
+    });
+    expect(response.output_text).toContain('Responses final.');
+  });
+});

@@ -11,6 +11,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCliInvocation } from '../src/cli/build-cli-invocation.ts';
@@ -44,6 +45,8 @@ interface Scenario {
   apiKey?: boolean;
   /** Reply to the second and later model requests of the run (the default: `reply` every time). */
   laterReply?: FakeReply;
+  /** Run with the MCP server of @modelcontextprotocol/server-everything as `everything` (the CLI runs its tools). */
+  mcpEverything?: boolean;
 }
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -76,6 +79,20 @@ const SCENARIOS: Record<string, Scenario> = {
     // With --tools "" the CLI answers the call itself ("No such tool available") and asks the model again.
     laterReply: textReply('I cannot check the weather.'),
   },
+  /** The model calls a registry MCP server's tool: the CLI runs it (its `user` line with the result) and asks again. */
+  'mcp-tool-call': {
+    prompt: 'echo hello through the server',
+    mcpEverything: true,
+    reply: {
+      kind: 'message',
+      content: [
+        { type: 'text', text: 'Let me use the tool.' },
+        { type: 'tool_use', id: 'toolu_fixturemcp1', name: 'mcp__everything__echo', input: { message: 'hello' } },
+      ],
+      usage: { input_tokens: 40, output_tokens: 21 },
+    },
+    laterReply: textReply('The server said hello.', { usage: { input_tokens: 60, output_tokens: 7 } }),
+  },
   'error-429': {
     prompt: 'hello',
     reply: errorReply(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit.', { 'retry-after': '7' }),
@@ -105,6 +122,13 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
+function everythingConfig(directory: string): string {
+  const server = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
+  const path = join(directory, 'mcp.json');
+  writeFileSync(path, JSON.stringify({ mcpServers: { everything: { type: 'stdio', command: process.execPath, args: [server, 'stdio'], env: {} } } }));
+  return path;
+}
+
 async function record(name: string, scenario: Scenario): Promise<void> {
   const upstream = new FakeUpstream();
   const upstreamUrl = await upstream.start();
@@ -131,10 +155,12 @@ async function record(name: string, scenario: Scenario): Promise<void> {
       messages: [{ role: 'user', content: scenario.prompt }],
       maxTokens: 256,
       thinking: scenario.thinking ?? { type: 'disabled' },
+      mcpServers: scenario.mcpEverything === true ? [{ name: 'everything' }] : [],
     });
     // Single-message fixtures: no history to replay, so every step can be written at once.
     const pluginDirectory = installContextFilterPlugin(scratch);
-    const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture', pluginDirectory });
+    const mcp = scenario.mcpEverything === true ? { configPath: everythingConfig(scratch), serverNames: ['everything'] } : undefined;
+    const invocation = buildCliInvocation(request, { claudePath: CLAUDE_PATH, cwd, environment, newId: () => 'fixture', pluginDirectory, mcp });
     const { stdout, code } = await run(
       invocation.command,
       invocation.args,

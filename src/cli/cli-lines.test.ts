@@ -38,9 +38,15 @@ describe('parseCliLine', () => {
     expect(parseCliLine(line)).toMatchObject({ type: 'assistant', error: 'rate_limit', message: { model: '<synthetic>' } });
   });
 
+  it('reads the user line of a tool call the CLI ran, with its tool_result blocks', () => {
+    const line = fixtureLines('mcp-tool-call').find((text) => isLineOfType(text, 'user'))!;
+    expect(parseCliLine(line)).toMatchObject({
+      type: 'user',
+      message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_fixturemcp1', content: [{ type: 'text', text: 'Echo: hello' }] }] },
+    });
+  });
+
   it('reports a line type it does not know as unknown, with the raw object', () => {
-    const line = fixtureLines('tool-use').find((text) => isLineOfType(text, 'user'))!;
-    expect(parseCliLine(line)).toEqual({ type: 'unknown', raw: JSON.parse(line) });
     expect(parseCliLine('{"type":"progress","data":1}')).toEqual({ type: 'unknown', raw: { type: 'progress', data: 1 } });
   });
 

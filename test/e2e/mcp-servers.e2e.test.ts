@@ -5,22 +5,30 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyCliProcesses } from '../support/cli-processes.ts';
+import { busyCliProcesses, cliProcessesWithHome, processesWithVariable } from '../support/cli-processes.ts';
 import { textReply } from '../support/fake-upstream.ts';
+import { startHttpMcpServer, type HttpMcpServer } from '../support/start-http-mcp-server.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
 const EVERYTHING = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const SECRET = 'registry-secret-value-42';
+/** Unique per run: the registry server's processes are found by it (processesWithVariable). */
+const SECRET = `registry-secret-${process.pid}-${Date.now()}`;
+
+const REMOTE_TOKEN = 'remote-mcp-token-7';
 
 let proxy: TestProxy;
 let anthropic: Anthropic;
 let openai: OpenAI;
+let remote: HttpMcpServer;
 
 beforeAll(async () => {
+  remote = await startHttpMcpServer(REMOTE_TOKEN);
   proxy = await startTestProxy({
     settings: {
+      PROXY_MCP_ALLOWED_URLS: remote.url,
       PROXY_MCP_CONFIG: JSON.stringify({
         mcpServers: {
           everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], env: { REGISTRY_TOKEN: SECRET } },
@@ -32,7 +40,11 @@ beforeAll(async () => {
   anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
   openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'x', maxRetries: 0 });
 });
-afterAll(async () => proxy.close());
+let closed = false;
+afterAll(async () => {
+  if (!closed) await proxy.close();
+  await remote.close();
+});
 
 /**
  * A prompt with `marker` makes the model call `tool` of `server`; the request that carries the tool's result (its text
@@ -53,6 +65,15 @@ function callThenAnswer(
     stopReason: 'tool_use',
   });
   proxy.upstream.when(resultMarker, textReply(answer));
+}
+
+/** A process's command line, empty if it ended meanwhile. */
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
@@ -132,6 +153,11 @@ describe('MCP servers on the Messages API', () => {
     const result = message.content.find((block) => block.type === ('mcp_tool_result' as never));
     expect(JSON.stringify(result)).toContain(SECRET);
     expect(message.content.at(-1)).toEqual({ type: 'text', text: 'Seen.' });
+    // The server runs (warm, for the next request with it), and its credentials are on no command line.
+    if (proxy.config.warmPoolSize > 0) await expect.poll(() => processesWithVariable(`REGISTRY_TOKEN=${SECRET}`).length).toBeGreaterThan(0);
+    for (const pid of [...cliProcessesWithHome(proxy.home), ...processesWithVariable(`REGISTRY_TOKEN=${SECRET}`)]) {
+      expect(commandLineOf(pid)).not.toContain(SECRET);
+    }
   });
 
   it('refuses an unknown server name with a 400 that lists the available ones', async () => {
@@ -158,6 +184,126 @@ describe('MCP servers on the Messages API', () => {
     );
     expect(error.status).toBe(400);
     expect(error.message).toContain('not one this proxy may connect to');
+  });
+});
+
+describe("MCP servers with the client's own tools", () => {
+  const weather: Anthropic.Tool = {
+    name: 'get_weather',
+    description: 'Weather for a city',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  };
+
+  it('a call of a client tool after an MCP call still goes back to the client, and its result continues the conversation', async () => {
+    callThenAnswer(
+      'marker-mcp-mixed',
+      'Echo: mixed-one',
+      { id: 'toolu_mixed1', server: 'everything', tool: 'echo', input: { message: 'mixed-one' } },
+      'unused',
+    );
+    proxy.upstream.when('Echo: mixed-one', {
+      kind: 'message',
+      content: [{ type: 'tool_use', id: 'toolu_weather1', name: 'mcp__t__get_weather', input: { city: 'Oslo' } }],
+      stopReason: 'tool_use',
+    });
+    proxy.upstream.when('cold and clear', textReply('Oslo is cold and clear.'));
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-mcp-mixed weather?' }];
+    const headers = { 'x-mcp-servers': 'everything' };
+    const first = await anthropic.messages.create({ model: 'sonnet', max_tokens: 500, tools: [weather], messages }, { headers });
+    expect(first.stop_reason).toBe('tool_use');
+    expect(first.content.map((block) => block.type)).toEqual(['text', 'mcp_tool_use', 'mcp_tool_result', 'tool_use']);
+    expect(first.content[3]).toEqual({ type: 'tool_use', id: 'toolu_weather1', name: 'get_weather', input: { city: 'Oslo' } });
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+
+    const second = await anthropic.messages.create(
+      {
+        model: 'sonnet',
+        max_tokens: 500,
+        tools: [weather],
+        messages: [
+          ...messages,
+          { role: 'assistant', content: first.content as never },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_weather1', content: 'cold and clear' }] },
+        ],
+      },
+      { headers },
+    );
+    expect(second.content).toEqual([{ type: 'text', text: 'Oslo is cold and clear.' }]);
+    const seen = proxy.upstream.modelRequests('cold and clear')[0]!.body.messages.map((message: any) => ({
+      role: message.role,
+      types: message.content.map((block: any) => `${block.type}${block.name != null ? `:${block.name}` : ''}`),
+    }));
+    expect(seen.slice(1)).toEqual([
+      { role: 'assistant', types: ['text', 'tool_use:mcp__everything__echo'] },
+      { role: 'user', types: ['tool_result'] },
+      { role: 'assistant', types: ['tool_use:mcp__t__get_weather'] },
+      { role: 'user', types: ['tool_result'] },
+    ]);
+  });
+});
+
+describe("MCP servers with the client's own tools, in one message", () => {
+  it('a message calling both: the client gets its call and the MCP call without a result; the follow-up leaves that unanswered call out', async () => {
+    const weather: Anthropic.Tool = { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } };
+    proxy.upstream.when('marker-mcp-both', {
+      kind: 'message',
+      content: [
+        { type: 'tool_use', id: 'toolu_bothw', name: 'mcp__t__get_weather', input: { city: 'Rome' } },
+        { type: 'tool_use', id: 'toolu_bothe', name: 'mcp__everything__echo', input: { message: 'both' } },
+      ],
+      stopReason: 'tool_use',
+    });
+    proxy.upstream.when('sunny in rome', textReply('Rome is sunny.'));
+    const headers = { 'x-mcp-servers': 'everything' };
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'marker-mcp-both go' }];
+    const first = await anthropic.messages.create({ model: 'sonnet', max_tokens: 500, tools: [weather], messages }, { headers });
+    expect(first.stop_reason).toBe('tool_use');
+    expect(first.content).toEqual([
+      { type: 'tool_use', id: 'toolu_bothw', name: 'get_weather', input: { city: 'Rome' } },
+      { type: 'mcp_tool_use', id: 'toolu_bothe', name: 'echo', server_name: 'everything', input: { message: 'both' } },
+    ]);
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+    const second = await anthropic.messages.create(
+      {
+        model: 'sonnet',
+        max_tokens: 500,
+        tools: [weather],
+        messages: [
+          ...messages,
+          { role: 'assistant', content: first.content as never },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_bothw', content: 'sunny in rome' }] },
+        ],
+      },
+      { headers },
+    );
+    expect(second.content).toEqual([{ type: 'text', text: 'Rome is sunny.' }]);
+    const replayed = proxy.upstream.modelRequests('sunny in rome')[0]!.body.messages;
+    expect(replayed[1].content.map((block: any) => block.id)).toEqual(['toolu_bothw']);
+  });
+});
+
+describe('MCP servers a client defines by URL', () => {
+  it("connects to a URL the operator allows, with the client's token", async () => {
+    callThenAnswer(
+      'marker-mcp-remote',
+      'Echo: remote-one',
+      { id: 'toolu_remote1', server: 'remote', tool: 'echo', input: { message: 'remote-one' } },
+      'Remote done.',
+    );
+    const message = await anthropic.beta.messages.create({
+      model: 'sonnet',
+      max_tokens: 500,
+      messages: [{ role: 'user', content: 'marker-mcp-remote go' }],
+      mcp_servers: [{ type: 'url', url: remote.url, name: 'remote', authorization_token: REMOTE_TOKEN }],
+      betas: ['mcp-client-2025-04-04'],
+    });
+    expect(message.content).toEqual([
+      { type: 'text', text: 'Let me use the tool.' },
+      { type: 'mcp_tool_use', id: 'toolu_remote1', name: 'echo', server_name: 'remote', input: { message: 'remote-one' } },
+      { type: 'mcp_tool_result', tool_use_id: 'toolu_remote1', is_error: false, content: [{ type: 'text', text: 'Echo: remote-one' }] },
+      { type: 'text', text: 'Remote done.' },
+    ]);
+    expect(remote.refused).toBe(0);
   });
 });
 
@@ -200,5 +346,43 @@ describe('MCP servers on the OpenAI APIs', () => {
       output: 'Echo: via-responses',
     });
     expect(response.output_text).toContain('Responses final.');
+  });
+
+  it("Responses, streamed: the SDK's accumulated response has the mcp_call; sent back as input, the model sees the same exchange", async () => {
+    callThenAnswer(
+      'marker-mcp-rstream',
+      'Echo: rstream',
+      { id: 'toolu_rstream1', server: 'everything', tool: 'echo', input: { message: 'rstream' } },
+      'Streamed final.',
+    );
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'mcp', server_label: 'everything', require_approval: 'never' }];
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'marker-mcp-rstream go' }];
+    const streamed = await openai.responses.stream({ model: 'sonnet', input, tools }).finalResponse();
+    const call = streamed.output.find((item) => item.type === 'mcp_call');
+    expect(call).toMatchObject({ id: 'mcp_toolu_rstream1', status: 'completed', name: 'echo', output: 'Echo: rstream' });
+    expect(streamed.output_text).toContain('Streamed final.');
+    const seen = proxy.upstream.modelRequests('Echo: rstream')[0]!.body.messages;
+
+    proxy.upstream.when('marker-mcp-rnext', textReply('Next answered.'));
+    const next = await openai.responses.create({
+      model: 'sonnet',
+      tools,
+      input: [...input, ...(streamed.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'marker-mcp-rnext more' }],
+    });
+    expect(next.output_text).toBe('Next answered.');
+    const replayed = proxy.upstream.modelRequests('marker-mcp-rnext')[0]!.body.messages;
+    const strip = (list: any[]) => JSON.parse(JSON.stringify(list, (key, value) => (key === 'cache_control' ? undefined : value)));
+    expect(strip(replayed.slice(1, 3))).toEqual(strip(seen.slice(1, 3)));
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+  });
+});
+
+describe('shutdown', () => {
+  it('leaves no MCP server running once the proxy has closed: they end with their CLI', async () => {
+    // A warm process for the last server set holds one (none without a pool).
+    if (proxy.config.warmPoolSize > 0) await expect.poll(() => processesWithVariable(`REGISTRY_TOKEN=${SECRET}`).length).toBeGreaterThan(0);
+    closed = true;
+    await proxy.close();
+    await expect.poll(() => processesWithVariable(`REGISTRY_TOKEN=${SECRET}`)).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ describe('convertMessagesRequestToTurn', () => {
         outputSchema: undefined,
         tools: [],
         parallelToolCalls: true,
+        mcpServers: [],
       },
       ignored: [],
     });

@@ -12,7 +12,7 @@ import { ProxyError } from '../../errors.ts';
 import type { MessagesRequest } from './anthropic-wire.ts';
 
 /** Accepted and not applied: the CLI has no way to pass them upstream. */
-const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'service_tier', 'container', 'context_management', 'inference_geo', 'speed'] as const;
+const IGNORED_FIELDS = ['temperature', 'top_p', 'top_k', 'metadata', 'service_tier', 'container', 'context_management', 'inference_geo', 'speed'] as const;
 
 export interface ConvertedRequest {
   turn: TurnRequest;
@@ -34,10 +34,12 @@ export function convertMessagesRequestToTurn(request: MessagesRequest): Converte
   });
   validateStopSequences(request.stop_sequences ?? [], 'stop_sequences');
   const ignored: string[] = IGNORED_FIELDS.filter(
-    (field) => request[field] != null && !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0),
+    (field) =>
+      request[field] != null &&
+      !(Array.isArray(request[field]) && (request[field] as unknown[]).length === 0) &&
+      // metadata.user_id and the like have no equivalent; metadata.mcp_servers does.
+      !(field === 'metadata' && Object.keys(request.metadata ?? {}).every((key) => key === 'mcp_servers')),
   );
-  // metadata.user_id and the like have no equivalent; metadata.mcp_servers does.
-  if (request.metadata != null && Object.keys(request.metadata).some((key) => key !== 'mcp_servers')) ignored.push('metadata');
   const messages = request.messages as unknown as ConversationMessage[];
   const { tools: definedTools, unsupported } = clientTools(request.tools ?? []);
   ignored.push(...unsupported);

@@ -14,7 +14,7 @@ import type {
 type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
 /** Unique because the response id is: `msg_<response id stem>_<output index>` (no id generator needed). */
-export function buildOutputItemId(responseId: string, prefix: 'msg' | 'fc' | 'rs' | 'mcp', outputIndex: number): string {
+export function buildOutputItemId(responseId: string, prefix: 'msg' | 'fc' | 'rs', outputIndex: number): string {
   return `${prefix}_${responseId.replace(/^resp_/, '')}_${outputIndex}`;
 }
 
@@ -37,6 +37,14 @@ export function buildReasoningItem(id: string, summary: string | undefined, encr
     summary: summary != null ? [{ type: 'summary_text', text: summary }] : [],
     ...(encrypted != null ? { encrypted_content: encrypted } : {}),
   };
+}
+
+/**
+ * An mcp_call item is named after the model's tool_use (`mcp_toolu_…`): sent back in a later request's input, it
+ * becomes that same tool_use again, so the model sees the exchange as it had it.
+ */
+export function buildMcpCallItemId(toolUseId: string): string {
+  return `mcp_${toolUseId}`;
 }
 
 /** A call the CLI ran on an MCP server (mcp_tool_use, then its mcp_tool_result); `result` undefined while it runs. */

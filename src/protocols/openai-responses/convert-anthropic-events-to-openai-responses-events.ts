@@ -17,6 +17,7 @@ import { assertNever, ProxyError } from '../../errors.ts';
 import {
   buildFunctionCallItem,
   buildMcpCallItem,
+  buildMcpCallItemId,
   buildMessageItem,
   buildOutputItemId,
   buildOutputText,
@@ -182,7 +183,7 @@ function startEvents(state: OpenAIResponsesStreamState): UnnumberedEvent[] {
   ];
 }
 
-function itemId(state: OpenAIResponsesStreamState, prefix: 'msg' | 'fc' | 'rs' | 'mcp', outputIndex: number): string {
+function itemId(state: OpenAIResponsesStreamState, prefix: 'msg' | 'fc' | 'rs', outputIndex: number): string {
   return buildOutputItemId(state.response.id, prefix, outputIndex);
 }
 
@@ -241,7 +242,7 @@ function mcpEvents(state: OpenAIResponsesStreamState, block: McpBlock): Unnumber
   switch (block.type) {
     case 'mcp_tool_use': {
       const outputIndex = state.response.output.length;
-      const call = { outputIndex, id: itemId(state, 'mcp', outputIndex), server: block.server_name, name: block.name, input: block.input };
+      const call = { outputIndex, id: buildMcpCallItemId(block.id), server: block.server_name, name: block.name, input: block.input };
       state.mcpCalls.set(block.id, call);
       return [
         addItem(state, buildMcpCallItem(call.id, call, undefined)),

@@ -4,7 +4,15 @@
  * the streaming translator gives: thinking → reasoning, text → message, tool_use → function_call, in order.
  */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
-import { buildFunctionCallItem, buildMcpCallItem, buildMessageItem, buildOutputItemId, buildReasoningItem, mcpResultText } from './build-output-items.ts';
+import {
+  buildFunctionCallItem,
+  buildMcpCallItem,
+  buildMcpCallItemId,
+  buildMessageItem,
+  buildOutputItemId,
+  buildReasoningItem,
+  mcpResultText,
+} from './build-output-items.ts';
 import { convertResponsesUsage } from './convert-responses-usage.ts';
 import { encodeThinkingAsReasoning } from './encode-thinking-as-reasoning.ts';
 import { mapStopReasonToResponseStatus } from './map-stop-reason-to-response-status.ts';
@@ -29,9 +37,7 @@ export function convertAnthropicMessageToOpenAIResponse(message: Message, option
     };
     if (mcp.type === 'mcp_tool_use') {
       mcpCalls.set(mcp.id, outputIndex);
-      output.push(
-        buildMcpCallItem(buildOutputItemId(skeleton.id, 'mcp', outputIndex), { server: mcp.server_name, name: mcp.name, input: mcp.input }, undefined),
-      );
+      output.push(buildMcpCallItem(buildMcpCallItemId(mcp.id), { server: mcp.server_name, name: mcp.name, input: mcp.input }, undefined));
       continue;
     }
     if (mcp.type === 'mcp_tool_result') {

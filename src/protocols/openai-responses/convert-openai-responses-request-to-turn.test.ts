@@ -242,7 +242,36 @@ describe('convertOpenAIResponsesRequestToTurn: tools', () => {
       { name: 'get_weather', description: 'Weather', inputSchema: weather.parameters },
       { name: 'now', description: undefined, inputSchema: { type: 'object', properties: {} } },
     ]);
-    expect(ignored).toEqual(['tools[web_search]', 'tools[custom]', 'tools[local_shell]', 'tools[mcp]']);
+    expect(ignored).toEqual(['tools[web_search]', 'tools[custom]', 'tools[local_shell]']);
+    // An mcp tool names a server the CLI runs (checked against the registry by the runner).
+    expect(turn.mcpServers).toEqual([{ name: 'x' }]);
+  });
+
+  it('takes an mcp tool with a server_url as a client-defined server, its authorization as a bearer header', () => {
+    const { turn } = convert({
+      tools: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example/mcp', authorization: 'tok', headers: { 'x-team': 'a' } }],
+    });
+    expect(turn.mcpServers).toEqual([{ name: 'docs', url: 'https://mcp.example/mcp', headers: { 'x-team': 'a', Authorization: 'Bearer tok' } }]);
+  });
+
+  it('replays an mcp_call item as the exchange the model had, and drops mcp_list_tools items without naming them', () => {
+    const { turn, ignored } = convert({
+      input: [
+        { role: 'user', content: 'go' },
+        { type: 'mcp_list_tools', id: 'mcpl_1', server_label: 'everything', tools: [] },
+        { type: 'mcp_call', id: 'mcp_toolu_a1', server_label: 'everything', name: 'echo', arguments: '{"message":"hi"}', output: 'Echo: hi' },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] },
+        { role: 'user', content: 'more' },
+      ],
+    });
+    expect(ignored).toEqual([]);
+    expect(turn.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'mcp_tool_use', id: 'toolu_a1', name: 'echo', server_name: 'everything', input: { message: 'hi' } },
+        { type: 'mcp_tool_result', tool_use_id: 'toolu_a1', is_error: false, content: [{ type: 'text', text: 'Echo: hi' }] },
+      ],
+    });
   });
 
   it('rejects a duplicate function name with a 400 naming the tool by its index in the request', () => {

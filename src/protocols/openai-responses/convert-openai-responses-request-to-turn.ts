@@ -122,6 +122,14 @@ const partsSchema = z.array(z.looseObject({ type: z.string() }));
 const contentSchema = z.union([z.string(), partsSchema]);
 const messageItemSchema = z.looseObject({ role: z.enum(['user', 'assistant', 'system', 'developer']), content: contentSchema });
 const functionCallItemSchema = z.looseObject({ call_id: z.string().min(1), name: z.string().min(1), arguments: z.string() });
+const mcpCallItemSchema = z.looseObject({
+  id: z.string().min(1),
+  server_label: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+  output: z.string().nullish(),
+  error: z.string().nullish(),
+});
 const functionCallOutputItemSchema = z.looseObject({ call_id: z.string().min(1), output: contentSchema });
 
 type Content = z.infer<typeof contentSchema>;
@@ -174,6 +182,32 @@ function convertItem(item: ResponsesInputItem, path: string, conversation: Conve
       if (thinking != null) conversation.messages.push({ role: 'assistant', content: [thinking] });
       return;
     }
+    case 'mcp_call': {
+      // A call the CLI ran on an MCP server, sent back: the exchange the model had (core/expand-mcp-tool-blocks.ts).
+      const call = parseItem(mcpCallItemSchema, item, path);
+      const toolUseId = toolUseIdOfMcpCall(call.id);
+      const failed = call.error != null && call.error !== '';
+      conversation.messages.push({
+        role: 'assistant',
+        content: [
+          {
+            type: 'mcp_tool_use',
+            id: toolUseId,
+            name: call.name,
+            server_name: call.server_label,
+            input: parseFunctionArguments(call.arguments, `${path}.arguments`),
+          },
+          // MCP results reach the model as text blocks (the CLI passes the server's content as blocks).
+          { type: 'mcp_tool_result', tool_use_id: toolUseId, is_error: failed, content: textBlocks((failed ? call.error : call.output) ?? '') },
+        ] as unknown as ContentBlockParam[],
+      });
+      return;
+    }
+    case 'mcp_list_tools':
+    case 'mcp_approval_request':
+    case 'mcp_approval_response':
+      // What the servers offer, and approvals (calls here run without one): nothing the model saw.
+      return;
     case 'item_reference':
       throw new ProxyError('invalid_request', `${path}: item references need stored items; ${STATELESS}`, { param: path });
     case undefined:
@@ -184,6 +218,15 @@ function convertItem(item: ResponsesInputItem, path: string, conversation: Conve
       conversation.ignored.push(`input[${type}]`);
       return;
   }
+}
+
+function textBlocks(text: string): { type: 'text'; text: string }[] {
+  return text === '' ? [] : [{ type: 'text', text }];
+}
+
+/** This proxy names an mcp_call item after the model's tool_use (build-output-items.ts): the same id is replayed. */
+function toolUseIdOfMcpCall(itemId: string): string {
+  return itemId.startsWith('mcp_toolu_') ? itemId.slice('mcp_'.length) : itemId;
 }
 
 function parseItem<Schema extends z.ZodType>(schema: Schema, value: unknown, path: string): z.infer<Schema> {

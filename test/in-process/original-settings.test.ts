@@ -50,5 +50,8 @@ describe('the original settings', () => {
     const refused = await post('/v1/chat/completions', { model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] }, { 'x-mcp-servers': 'neon, supabase' });
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: { type: 'invalid_request_error', message: 'unknown MCP server "supabase": available: neon' } });
+    const health = (await (await call('http://localhost/health')).json()) as { mcp_servers: string[] };
+    expect(health.mcp_servers).toEqual(['neon']);
+    expect(JSON.stringify(health)).not.toContain('NEON_API_KEY');
   });
 });

@@ -40,6 +40,8 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         ...('differences' in cli.fidelity && cli.fidelity.differences.length > 0 ? { fidelity_differences: cli.fidelity.differences } : {}),
       },
       quota: quotaForHealth(app.latestQuota.current),
+      // The names a request may activate (PROXY_MCP_CONFIG); their commands, URLs and credentials stay private.
+      mcp_servers: [...dependencies.config.mcpServers.keys()],
       processes: { active: dependencies.runner.activeCount() },
       pool: {
         in_use: pool.inUse,

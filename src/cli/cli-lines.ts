@@ -63,6 +63,11 @@ const systemLine = z.looseObject({
   subtype: z.string(),
   model: z.string().optional(),
   tools: z.array(z.string()).optional().catch(undefined),
+  /** Each MCP server with its state: `connected`, or `failed` when it could not be started or reached. */
+  mcp_servers: z
+    .array(z.looseObject({ name: z.string(), status: z.string() }))
+    .optional()
+    .catch(undefined),
 });
 
 /**

@@ -11,6 +11,7 @@
  * `mcp_tool_use` block arrives whole in its content_block_start (no input_json_delta: the SDKs' accumulators keep
  * such a block as it starts, and would not parse the deltas of a block type they do not know).
  */
+import { ProxyError } from '../errors.ts';
 import type { CliLine, CliUserLine } from './cli-lines.ts';
 
 interface RegistryCall {
@@ -37,6 +38,10 @@ export interface McpRoundsState {
   continuing: boolean;
   /** MCP calls whose result has not come yet. */
   awaiting: Set<string>;
+  /** A block handed on is open: a result that comes meanwhile waits for its end (blocks never interleave). */
+  blockOpen: boolean;
+  /** Results that came while a block was open. */
+  queuedResults: McpResult[];
   /** Messages after the first: their `assistant` echo lines are dropped like their events. */
   foldedMessageIds: Set<string>;
   outputTokens: number;
@@ -53,6 +58,8 @@ export function createMcpRoundsState(serverNames: readonly string[]): McpRoundsS
     clientCalls: 0,
     continuing: false,
     awaiting: new Set(),
+    blockOpen: false,
+    queuedResults: [],
     foldedMessageIds: new Set(),
     outputTokens: 0,
   };
@@ -67,7 +74,11 @@ export function stepMcpRounds(state: McpRoundsState, line: CliLine): CliLine[] {
     case 'assistant':
       return state.foldedMessageIds.has(line.message.id) ? [] : [line];
     case 'user':
-      return [line, ...results(state, line).map(asLine)];
+      state.queuedResults.push(...results(state, line));
+      return [line, ...(state.blockOpen ? [] : flushResults(state)).map(asLine)];
+    case 'system':
+      if (line.subtype === 'init') checkServersStarted(state, line.mcp_servers ?? []);
+      return [line];
     default:
       return [line];
   }
@@ -111,6 +122,7 @@ function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
       if (block?.type === 'tool_use') state.clientCalls += 1;
       state.indexes.set(upstream, state.nextIndex);
       state.nextIndex += 1;
+      state.blockOpen = true;
       return [{ ...event, index: state.indexes.get(upstream) }];
     }
     case 'content_block_delta': {
@@ -123,9 +135,14 @@ function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
     }
     case 'content_block_stop': {
       const call = state.open.get(event.index ?? 0);
-      if (call == null) return [{ ...event, index: state.indexes.get(event.index ?? 0) ?? event.index }];
+      if (call == null) {
+        state.blockOpen = false;
+        return [{ ...event, index: state.indexes.get(event.index ?? 0) ?? event.index }, ...flushResults(state)];
+      }
       state.open.delete(event.index ?? 0);
       state.roundCalls.push(call.id);
+      // The CLI may run the call as soon as its block ends, before the message does (its result can come first).
+      state.awaiting.add(call.id);
       const index = state.nextIndex;
       state.nextIndex += 1;
       return [
@@ -139,15 +156,15 @@ function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
     }
     case 'message_delta': {
       const output = event.usage?.output_tokens ?? 0;
+      const results = flushResults(state);
       if (event.delta?.stop_reason === 'tool_use' && state.clientCalls === 0 && state.roundCalls.length > 0) {
         // Only MCP calls: the CLI runs them and asks the model again; the message goes on.
         state.continuing = true;
-        for (const id of state.roundCalls) state.awaiting.add(id);
         state.outputTokens += output;
-        return [];
+        return results;
       }
-      if (state.rounds <= 1) return [event];
-      return [{ ...event, usage: { ...event.usage, output_tokens: state.outputTokens + output } }];
+      if (state.rounds <= 1) return [...results, event];
+      return [...results, { ...event, usage: { ...event.usage, output_tokens: state.outputTokens + output } }];
     }
     case 'message_stop':
       return state.continuing ? [] : [event];
@@ -156,24 +173,53 @@ function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
   }
 }
 
-/** The results of the MCP calls the CLI ran, as `mcp_tool_result` blocks after the calls. */
-function results(state: McpRoundsState, line: CliUserLine): object[] {
+/**
+ * A server the CLI could not start or reach is reported `failed` in its `system/init` line, before the model is
+ * asked (measured on 2.1.197 and 2.1.332: a missing command, a process that exits, a refused connection); the CLI
+ * would go on without its tools. The turn fails instead, saying which server: the client asked for its tools.
+ */
+const UNUSABLE_STATES = new Set(['failed', 'needs-auth']);
+
+function checkServersStarted(state: McpRoundsState, servers: readonly { name: string; status: string }[]): void {
+  const wanted = new Set(state.prefixes.map((entry) => entry.server));
+  const broken = servers.filter((server) => wanted.has(server.name) && UNUSABLE_STATES.has(server.status));
+  if (broken.length === 0) return;
+  const names = broken.map((server) => `"${server.name}" (${server.status})`).join(', ');
+  throw new ProxyError('api_error', `MCP server ${names} could not be started or reached; the model was not asked. Check the server and retry`, {
+    status: 502,
+  });
+}
+
+interface McpResult {
+  type: 'mcp_tool_result';
+  tool_use_id: string;
+  is_error: boolean;
+  content: { type: 'text'; text: string }[];
+}
+
+/** The results of the MCP calls the CLI ran, in a `user` line of their tool_result blocks. */
+function results(state: McpRoundsState, line: CliUserLine): McpResult[] {
   if (line.parent_tool_use_id != null || typeof line.message.content === 'string') return [];
-  const events: object[] = [];
+  const found: McpResult[] = [];
   for (const block of line.message.content as { type: string; tool_use_id?: string; content?: unknown; is_error?: boolean }[]) {
     if (block.type !== 'tool_result' || block.tool_use_id == null || !state.awaiting.has(block.tool_use_id)) continue;
     state.awaiting.delete(block.tool_use_id);
+    found.push({ type: 'mcp_tool_result', tool_use_id: block.tool_use_id, is_error: block.is_error === true, content: resultContent(block.content) });
+  }
+  return found;
+}
+
+/** The results come so far, as `mcp_tool_result` blocks after the blocks already handed on. */
+function flushResults(state: McpRoundsState): object[] {
+  const events = state.queuedResults.flatMap((result) => {
     const index = state.nextIndex;
     state.nextIndex += 1;
-    events.push(
-      {
-        type: 'content_block_start',
-        index,
-        content_block: { type: 'mcp_tool_result', tool_use_id: block.tool_use_id, is_error: block.is_error === true, content: resultContent(block.content) },
-      },
+    return [
+      { type: 'content_block_start', index, content_block: result },
       { type: 'content_block_stop', index },
-    );
-  }
+    ];
+  });
+  state.queuedResults = [];
   return events;
 }
 

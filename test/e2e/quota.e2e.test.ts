@@ -6,6 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { busyCliProcesses } from '../support/cli-processes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareVersions } from '../../src/cli/tested-cli-versions.ts';
 import { errorReply, textReply } from '../support/fake-upstream.ts';
@@ -150,7 +151,12 @@ describe('quota headers', () => {
 
   it("reads the turn's quota line without losing the process kept for the conversation's next turn", async () => {
     allowed('marker-quota-first', 0.1, inSeconds(600));
+    // Earlier turns' processes are parked first, so that the one this conversation's turn leaves is told apart.
+    await expect.poll(() => busyCliProcesses(proxy)).toEqual([]);
+    const keptBefore = proxy.runner.keptPids();
     const first = await anthropic.messages.create(message('marker-quota-first'));
+    // The process is parked just after the answer went out: the next request is sent once it is.
+    if (proxy.config.affinitySize > 0) await expect.poll(() => proxy.runner.keptPids().filter((pid) => !keptBefore.includes(pid))).toHaveLength(1);
     allowed('marker-quota-second', 0.11, inSeconds(600));
     const { response } = await anthropic.messages
       .create({

@@ -32,7 +32,7 @@ import {
 import { memoryByKind, processesOverBudget, type IdleProcess } from './idle-memory-budget.ts';
 import { residentMbOf } from './read-resident-memory.ts';
 import { outputLines } from './read-cli-output.ts';
-import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswer } from './turn-end-rules.ts';
+import { asksAgainAfter, continuesConversation, MESSAGE_STOP_LINE, rewindAnswer, stopReasonOfLine } from './turn-end-rules.ts';
 import { WarmPool } from './warm-pool.ts';
 import { McpConfigFiles } from './mcp-config-files.ts';
 import { resolveMcpServers } from '../core/mcp-servers.ts';
@@ -226,6 +226,7 @@ export class ClaudeCliRunner implements CliRunner {
     let rewindRetries = 0;
     /** Killed at its stop reason, before it could ask the model again on its own. */
     let stoppedEarly = false;
+    let stopWatch: (() => void) | undefined;
     const observation = createTurnObservation();
     /** Permission prompts of this turn left unanswered: the calls a held process will be waiting on. */
     const prompts: CliControlRequestLine[] = [];
@@ -257,6 +258,16 @@ export class ClaudeCliRunner implements CliRunner {
       }
       const stderrMark = cli.stderrMark;
       const input = new StdinFeeder((line) => cli.writeLine(line), acquired.steps);
+      // Without the one-call limit the CLI asks the model again by itself about 30 ms after a message that stopped for
+      // another reason than a tool call or the end (after max_tokens: "Output token limit hit. Resume directly",
+      // measured): killed as that line is read, not when the consumer gets to it (a loaded machine lost that race).
+      stopWatch = hasOneCallLimit(request)
+        ? undefined
+        : cli.onLine((text) => {
+            if (stoppedEarly || input.replaying || !asksAgainAfter(request, stopReasonOfLine(text))) return;
+            stoppedEarly = true;
+            cli.kill();
+          });
       input.writeUntilAck();
       let first = true;
       const answering = { tools: request.tools, answers: acquired.answers, unanswered: prompts };
@@ -274,12 +285,6 @@ export class ClaudeCliRunner implements CliRunner {
           continue;
         }
         observeTurnLine(observation, line);
-        if (!stoppedEarly && asksAgainAfter(request, observation.stopReason)) {
-          // Without the one-call limit the CLI asks the model again by itself as soon as this message ends (after
-          // max_tokens: "Output token limit hit. Resume directly", measured): stopped at the message's stop reason.
-          stoppedEarly = true;
-          cli.kill();
-        }
         yield line;
       }
       // Stopped at its stop reason before it printed message_stop: the message is whole all the same.
@@ -293,6 +298,7 @@ export class ClaudeCliRunner implements CliRunner {
       failed = true;
       throw error;
     } finally {
+      stopWatch?.();
       // The consumer has what it needs (or gave up). The process is ended, or kept when the conversation can go on:
       // after a finished answer, for the next user message; after tool calls, waiting on them for their results.
       const clean = !failed && !options.signal.aborted && !this.draining;

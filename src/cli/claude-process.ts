@@ -5,7 +5,7 @@
  * SIGKILL after a grace period.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { CliInvocation } from './build-cli-invocation.ts';
 
 export interface ProcessExit {
@@ -25,6 +25,7 @@ export class ClaudeProcess {
   private stderrWritten = 0;
   private hasExited = false;
   private stdoutLines: AsyncIterableIterator<string> | undefined;
+  private stdoutReader: Interface | undefined;
 
   constructor(invocation: Pick<CliInvocation, 'command' | 'args' | 'env' | 'cwd'>) {
     this.child = spawn(invocation.command, invocation.args, {
@@ -80,8 +81,26 @@ export class ClaudeProcess {
    * the conversation's next turn is read again by that turn, and no line may be lost in between.
    */
   lines(): AsyncIterableIterator<string> {
-    this.stdoutLines ??= createInterface({ input: this.child.stdout, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    this.stdoutLines ??= this.reader()[Symbol.asyncIterator]();
     return this.stdoutLines;
+  }
+
+  /**
+   * Calls `listener` with each stdout line as soon as it is read, before lines() hands it on (which waits for its
+   * consumer): for what must happen within milliseconds of a line whatever the consumer is doing. Returns the
+   * function that stops the calls.
+   */
+  onLine(listener: (line: string) => void): () => void {
+    // The iterator first: a line read before it existed would never reach lines().
+    this.lines();
+    const reader = this.reader();
+    reader.on('line', listener);
+    return () => reader.off('line', listener);
+  }
+
+  private reader(): Interface {
+    this.stdoutReader ??= createInterface({ input: this.child.stdout, crlfDelay: Infinity });
+    return this.stdoutReader;
   }
 
   writeLine(line: string): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainTurnRequest } from '../core/turn-request.ts';
 import { parseCliLine } from './cli-lines.ts';
-import { asksAgainAfter, continuesConversation, rewindAnswer } from './turn-end-rules.ts';
+import { asksAgainAfter, continuesConversation, rewindAnswer, stopReasonOfLine } from './turn-end-rules.ts';
 
 const tool = { name: 'f', description: undefined, inputSchema: { type: 'object' } };
 
@@ -43,5 +43,17 @@ describe('rewindAnswer', () => {
 
   it('fails the turn when the CLI refused to rewind for good', () => {
     expect(() => rewindAnswer(response({ rewound: false, error: 'stale target' }))).toThrow(/could not rewind.*stale target/);
+  });
+});
+
+describe('stopReasonOfLine', () => {
+  const line = (event: object, parent: string | null = null) => JSON.stringify({ type: 'stream_event', event, parent_tool_use_id: parent });
+
+  it("reads the model's stop reason from its message_delta line, and nothing from any other line", () => {
+    expect(stopReasonOfLine(line({ type: 'message_delta', delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 3 } }))).toBe('max_tokens');
+    expect(stopReasonOfLine(line({ type: 'message_delta', delta: { stop_reason: 'max_tokens' }, usage: {} }, 'toolu_sub'))).toBeUndefined();
+    expect(stopReasonOfLine(line({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '"message_delta"' } }))).toBeUndefined();
+    expect(stopReasonOfLine('{"type":"result","subtype":"success","is_error":false}')).toBeUndefined();
+    expect(stopReasonOfLine('not json "message_delta"')).toBeUndefined();
   });
 });

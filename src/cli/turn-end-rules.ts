@@ -7,7 +7,7 @@
 import { ProxyError } from '../errors.ts';
 import type { TurnRequest } from '../core/turn-request.ts';
 import { hasOneCallLimit, REWIND_REQUEST_ID } from './build-cli-invocation.ts';
-import type { CliLine } from './cli-lines.ts';
+import { parseCliLine, type CliLine } from './cli-lines.ts';
 import type { ProcessKind } from './cli-runner.ts';
 
 /**
@@ -16,6 +16,18 @@ import type { ProcessKind } from './cli-runner.ts';
  */
 export function asksAgainAfter(request: TurnRequest, stopReason: string | undefined): boolean {
   return !hasOneCallLimit(request) && stopReason != null && stopReason !== 'tool_use' && stopReason !== 'end_turn';
+}
+
+/**
+ * The stop reason of a stdout line when it is the model's message_delta, else undefined. Read on every line as it
+ * arrives (ClaudeProcess.onLine): only lines that can be one are parsed.
+ */
+export function stopReasonOfLine(text: string): string | undefined {
+  if (!text.includes('"message_delta"')) return undefined;
+  const line = parseCliLine(text);
+  if (line.type !== 'stream_event' || line.parent_tool_use_id != null || line.event.type !== 'message_delta') return undefined;
+  const stopReason = (line.event as { delta?: { stop_reason?: unknown } }).delta?.stop_reason;
+  return typeof stopReason === 'string' ? stopReason : undefined;
 }
 
 /** The end of a message whose CLI was stopped at its stop reason, before it printed its own. */

@@ -35,11 +35,17 @@ beforeAll(async () => {
       for (const problem of checkCliInvocation(invocation))
         invocationProblems.add(`${problem} (model ${request.model.slice(0, 40)}, ${request.messages.length} messages)`);
     },
-    scenario: (request) => (request.tools.length > 0 && request.outputSchema == null ? 'tool-use' : 'text'),
+    scenario: (request) => (request.mcpServers.length > 0 ? 'mcp-tool-call' : request.tools.length > 0 && request.outputSchema == null ? 'tool-use' : 'text'),
   });
   // A short body deadline, so that the raw case whose body never completes ends quickly; long enough for a 30 MB body
   // on a loaded machine.
-  const config = loadConfig({ LOG_LEVEL: 'silent', KEEPALIVE_INTERVAL_MS: '20', REQUEST_BODY_TIMEOUT_MS: '5000' });
+  // An MCP registry, so that the seeds naming its server are served (the recorded runner starts nothing).
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    KEEPALIVE_INTERVAL_MS: '20',
+    REQUEST_BODY_TIMEOUT_MS: '5000',
+    PROXY_MCP_CONFIG: '{"mcpServers":{"everything":{"command":"never-started"}}}',
+  });
   app = await createApp({
     config,
     runner,

@@ -122,6 +122,26 @@ const messagesSeeds: Json[] = [
   },
 ];
 
+/** MCP servers of the registry the fuzzed proxy has (`everything`), and a history with the blocks they answer with. */
+messagesSeeds.push({
+  model: 'sonnet',
+  max_tokens: 100,
+  metadata: { mcp_servers: ['everything'] },
+  messages: [
+    { role: 'user', content: 'echo it' },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Using the tool.' },
+        { type: 'mcp_tool_use', id: 'toolu_m1', name: 'echo', server_name: 'everything', input: { message: 'x' } },
+        { type: 'mcp_tool_result', tool_use_id: 'toolu_m1', is_error: false, content: [{ type: 'text', text: 'Echo: x' }] },
+        { type: 'text', text: 'Done.' },
+      ],
+    },
+    { role: 'user', content: 'again' },
+  ],
+});
+
 const chatSeeds: Json[] = [
   { model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] },
   {
@@ -210,6 +230,17 @@ const responsesSeeds: Json[] = [
     ],
   },
 ];
+
+responsesSeeds.push({
+  model: 'sonnet',
+  tools: [{ type: 'mcp', server_label: 'everything', require_approval: 'never' }],
+  input: [
+    { role: 'user', content: 'echo it' },
+    { type: 'mcp_list_tools', id: 'mcpl_1', server_label: 'everything', tools: [] },
+    { type: 'mcp_call', id: 'mcp_toolu_m2', server_label: 'everything', name: 'echo', arguments: '{"message":"x"}', output: 'Echo: x' },
+    { role: 'user', content: 'again' },
+  ],
+});
 
 const countSeeds: Json[] = [
   { model: 'sonnet', messages: [{ role: 'user', content: 'count me' }], system: 'x', tools: [{ name: 't', input_schema: { type: 'object' } }] },

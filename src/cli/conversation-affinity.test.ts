@@ -113,6 +113,22 @@ describe('ParkedConversations', () => {
     void process.terminate();
   });
 
+  it('never offers to rewind to tool results: the CLI refuses ("target splits a tool call")', () => {
+    conversations = new ParkedConversations(2, 60_000);
+    const results: ConversationMessage = { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'done' }] };
+    const withResults: ConversationMessage[] = [
+      held[0]!,
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+      results,
+      { role: 'assistant', content: 'Done.' },
+    ];
+    const process = sleeper();
+    conversations.park(settings, withResults, process, localDay(), undefined, 'uuid-of-results');
+    expect(conversations.take(settings, withResults.slice(0, 3))).toBeUndefined();
+    expect(conversations.count).toBe(1);
+    void process.terminate();
+  });
+
   it('keeps nothing when turned off', async () => {
     conversations = new ParkedConversations(0, 60_000);
     const process = sleeper();

@@ -158,9 +158,10 @@ export class ParkedConversations<P extends ParkableProcess = ClaudeProcess> {
     const timer = setTimeout(() => this.end(key), this.idleMs);
     timer.unref();
     const root = held != null ? conversationKey(settings, conversation.slice(0, 1)) : undefined;
-    // The CLI can cut back only to its last user message, and not to the first (nothing answered before it).
+    // The CLI can cut back only to its last user message, and not to the first (nothing answered before it), nor to
+    // one that answers tool calls: it refuses with "target splits a tool call" (met by the e2e fuzz on 2.1.332).
     const rewind =
-      held == null && promptUuid != null && conversation.length >= 4
+      held == null && promptUuid != null && conversation.length >= 4 && !answersToolCalls(conversation.at(-2)!)
         ? { key: conversationKey(settings, conversation.slice(0, -2)), uuid: promptUuid }
         : undefined;
     this.parked.set(key, { process, held, timer, length: conversation.length, day, root, rewind });
@@ -239,4 +240,8 @@ function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : inner,
   );
+}
+
+function answersToolCalls(message: ConversationMessage): boolean {
+  return typeof message.content !== 'string' && message.content.some((block) => block.type === 'tool_result');
 }

@@ -39,6 +39,8 @@ describe('rewindAnswer', () => {
 
   it('asks for the step again while the CLI is still closing its previous turn', () => {
     expect(rewindAnswer(response({ rewound: false, error: 'turn running' }))).toBe('busy');
+    expect(rewindAnswer(response({ rewound: false, error: 'commands queued' }))).toBe('busy');
+    expect(rewindAnswer(response({ rewound: false, error: 'prompt pending' }))).toBe('busy');
   });
 
   it('fails the turn when the CLI refused to rewind for good', () => {

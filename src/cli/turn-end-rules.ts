@@ -39,16 +39,22 @@ export function continuesConversation(kind: ProcessKind): boolean {
 }
 
 /**
+ * Refusals that pass: the CLI is still closing its previous turn (it answers "turn running" for a few milliseconds
+ * after its `result` line, measured on 2.1.332), or has input of its own still to take ("commands queued", "prompt
+ * pending": the other transient answers its rewind handler has, read from the 2.1.332 binary).
+ */
+const PASSING_REFUSALS = new Set(['turn running', 'commands queued', 'prompt pending']);
+
+/**
  * The CLI's answer to the rewind step (a rewound turn, acquire-process.ts), or undefined for any other line.
- * `busy`: the CLI was still closing its previous turn (it answers "turn running" for a few milliseconds after its
- * `result` line, measured on 2.1.332), so the step is to be written again. Any other refusal cannot be worked around
- * on this process: the turn fails before anything reached the client, and the process is ended.
+ * `busy`: a passing refusal, so the step is to be written again. Any other refusal cannot be worked around on this
+ * process: the turn fails before anything reached the client, and the process is ended.
  */
 export function rewindAnswer(line: CliLine): 'rewound' | 'busy' | undefined {
   if (line.type !== 'control_response' || line.response.request_id !== REWIND_REQUEST_ID) return undefined;
   const answer = line.response.response;
   if (answer?.rewound === true) return 'rewound';
-  if (answer?.error === 'turn running') return 'busy';
+  if (answer?.error != null && PASSING_REFUSALS.has(answer.error)) return 'busy';
   throw new ProxyError('api_error', `The CLI could not rewind the conversation for this request (${answer?.error ?? 'no reason given'}); retry it`, {
     status: 500,
   });

@@ -1,7 +1,8 @@
 /**
  * @module
- * What every API route does with its converted request: report the ignored fields, start the turn (killed when the
- * client goes away), and either stream its events or fold them into the final message.
+ * What every API route does with its converted request: complete it from the proxy's settings (the `x-mcp-servers`
+ * header, the request defaults, the opt-in OpenClaw adaptations), report the ignored fields, start the turn (killed
+ * when the client goes away) with its quota headers, and either stream its events or fold them into the final message.
  */
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -31,21 +32,16 @@ export function runTurn(
   turn: TurnRequest,
   ignored: readonly string[],
 ): RunningTurn {
-  turn = withHeaderMcpServers(turn, request.headers['x-mcp-servers']);
-  const { defaultModel, defaultEffort, enableThinking } = dependencies.config;
-  turn = applyDefaultSettings(
-    turn,
-    { model: defaultModel, effort: defaultEffort, thinking: enableThinking },
-    { choseThinking: bodyChoosesThinking(request.body) },
-  );
-  // Checked before anything is sent: an unknown server is the client's 400, never a failed stream.
-  resolveMcpServers(turn.mcpServers, dependencies.config.mcpServers, dependencies.config.mcpAllowedUrls);
+  const completed = completeTurn(turn, request, dependencies.config);
   if (ignored.length > 0) void reply.header('x-proxy-ignored', formatIgnoredHeader(ignored));
   let started = false;
   // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.
   const signal = AbortSignal.any([abortOnDisconnect(reply), request.server.shutdownSignal]);
   // After every protocol's translation, so the opt-in OpenClaw settings apply alike to all three APIs.
-  const adapted = adaptTurnForOpenClaw(turn, { toolMapping: dependencies.config.openClawToolMapping, promptFilter: dependencies.config.openClawPromptFilter });
+  const adapted = adaptTurnForOpenClaw(completed, {
+    toolMapping: dependencies.config.openClawToolMapping,
+    promptFilter: dependencies.config.openClawPromptFilter,
+  });
   const quota = quotaOfTurn(reply, request.server.latestQuota, {
     now: dependencies.now,
     anthropic: errorShapeOfRequest(request) === 'anthropic',
@@ -68,10 +64,21 @@ export function runTurn(
   return { events: quota.guard(mapEvents(events, adapted.toClient)), started: () => started };
 }
 
-/** `x-mcp-servers: a, b` (the original claude-code-proxy's header) names registry servers on every API. */
-function withHeaderMcpServers(turn: TurnRequest, header: string | string[] | undefined): TurnRequest {
-  const names = parseMcpServerNames(header);
-  return names.length > 0 ? { ...turn, mcpServers: [...turn.mcpServers, ...names.map((name) => ({ name }))] } : turn;
+/**
+ * The request with what the proxy's settings add: the servers of `x-mcp-servers: a, b` (the original
+ * claude-code-proxy's header, on every API) and the defaults for what the client left open. Its MCP servers are
+ * checked here, before anything is sent: an unknown one is the client's 400, never a failed stream.
+ */
+function completeTurn(turn: TurnRequest, request: FastifyRequest, config: AppDependencies['config']): TurnRequest {
+  const names = parseMcpServerNames(request.headers['x-mcp-servers']);
+  const withServers = names.length > 0 ? { ...turn, mcpServers: [...turn.mcpServers, ...names.map((name) => ({ name }))] } : turn;
+  const completed = applyDefaultSettings(
+    withServers,
+    { model: config.defaultModel, effort: config.defaultEffort, thinking: config.enableThinking },
+    { choseThinking: bodyChoosesThinking(request.body) },
+  );
+  resolveMcpServers(completed.mcpServers, config.mcpServers, config.mcpAllowedUrls);
+  return completed;
 }
 
 async function* mapEvents(

@@ -15,8 +15,10 @@ interface PoolHealth {
 }
 
 describe('idle memory budget', () => {
-  it('keeps idle processes within IDLE_MEMORY_MB, ending kept conversations before warm processes', async () => {
-    // Room for about two idle CLIs (150-250 MB each): one warm and one kept, not the three kept ones asked for.
+  it('keeps idle processes within IDLE_MEMORY_MB: the three conversations are not all kept', async () => {
+    // Room for about two idle CLIs (150-250 MB each), not for the three kept ones asked for and a warm one. Which
+    // one stays beside the last conversation depends on which of its process and the warm refill came last: the
+    // newest idle process is spared (idle-memory-budget.ts, whose unit tests give the order of the others).
     const proxy = await startTestProxy({ settings: { WARM_POOL_SIZE: '1', AFFINITY_SIZE: '4', IDLE_MEMORY_MB: '480' } });
     try {
       const client = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
@@ -30,14 +32,14 @@ describe('idle memory budget', () => {
           async () => {
             const pool = await health();
             const total = pool.idle_memory_mb.warm + pool.idle_memory_mb.kept + pool.idle_memory_mb.held;
-            return total <= pool.idle_memory_budget_mb && pool.warm_idle === 1 && pool.affinity_kept <= 1;
+            return total <= pool.idle_memory_budget_mb && pool.affinity_kept <= 1 && pool.warm_idle + pool.affinity_kept >= 1;
           },
           { timeout: 15_000 },
         )
         .toBe(true);
       const pool = await health();
       expect(pool.idle_memory_budget_mb).toBe(480);
-      expect(pool.idle_memory_mb.warm).toBeGreaterThan(0);
+      expect(pool.idle_memory_mb.warm + pool.idle_memory_mb.kept).toBeGreaterThan(0);
       // Nothing runs beyond what /health lists, once the processes ended for the budget have exited.
       await expect.poll(() => cliProcessesWithHome(proxy.home).length).toBe(pool.warm_idle + pool.affinity_kept);
     } finally {

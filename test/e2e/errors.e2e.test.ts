@@ -5,6 +5,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReply, textReply } from '../support/fake-upstream.ts';
+import { anthropicFailure as failure } from '../support/anthropic-failure.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
 let proxy: TestProxy;
@@ -15,16 +16,6 @@ beforeAll(async () => {
   client = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
 });
 afterAll(async () => proxy.close());
-
-async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Anthropic.APIError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 const ask = (content: string, model = 'sonnet') => client.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content }] });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyCliProcesses, cliProcessesWithHome, processesWithVariable } from '../support/cli-processes.ts';
 import { textReply } from '../support/fake-upstream.ts';
 import { startHttpMcpServer, type HttpMcpServer } from '../support/start-http-mcp-server.ts';
+import { anthropicFailure as failure } from '../support/anthropic-failure.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
 const EVERYTHING = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
@@ -75,16 +76,6 @@ function commandLineOf(pid: number): string {
   } catch {
     return '';
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Anthropic.APIError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
 }
 
 describe('MCP servers on the Messages API', () => {

@@ -23,6 +23,9 @@ const PURE_CLI_FILES = [
   'src/cli/turn-report.ts',
 ];
 
+/** Usage accounting's pure files. */
+const PURE_USAGE_FILES = ['src/usage/format-usage-table.ts'];
+
 /** Imports a layer may not make (docs/architecture.md, "Layers"); matched on the import path. */
 const NO_IO = [{ group: ['node:*'], message: 'Pure code: no I/O. Inject what you need.' }];
 const NO_HTTP = [{ group: ['fastify', 'fastify/*', '@fastify/*'], message: 'Only src/server knows the HTTP framework.' }];
@@ -62,6 +65,9 @@ export default tseslint.config(
   { files: PURE_CLI_FILES, rules: { ...restrict(NO_IO, NO_HTTP, NO_SERVER, NO_PROTOCOLS, NO_ENTRY), ...PURE_RULES } },
   { files: ['src/cli/**/*.ts'], ignores: ['**/*.test.ts', ...PURE_CLI_FILES], rules: restrict(NO_HTTP, NO_SERVER, NO_PROTOCOLS, NO_ENTRY) },
   { files: ['src/server/**/*.ts'], ignores: ['**/*.test.ts'], rules: restrict(NO_ENTRY) },
+  // Usage accounting: storage and its command, below the server; it knows nothing of HTTP, the CLI or the protocols.
+  { files: ['src/usage/**/*.ts'], ignores: ['**/*.test.ts', ...PURE_USAGE_FILES], rules: restrict(NO_HTTP, NO_SERVER, NO_CLI, NO_PROTOCOLS, NO_ENTRY) },
+  { files: PURE_USAGE_FILES, rules: { ...restrict(NO_IO, NO_HTTP, NO_SERVER, NO_CLI, NO_PROTOCOLS, NO_ENTRY), ...PURE_RULES } },
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

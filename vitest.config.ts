@@ -13,6 +13,17 @@ export default defineConfig({
         test: { name: 'in-process', include: ['test/in-process/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 }, testTimeout: 120_000 },
       },
       {
+        // The status page (GET /) in headless Chromium (/usr/bin/chromium; skipped without it unless CI is set) against the in-process proxy.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 0 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The same e2e cases with every request on a cold CLI (WARM_POOL_SIZE=0): both paths must behave alike.
         test: {
           name: 'e2e-cold',

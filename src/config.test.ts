@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_PORT, isLoopbackHost, loadConfig, parseCommandLine, resolveClaudePath } from './config.ts';
@@ -55,6 +55,8 @@ describe('loadConfig', () => {
       openClawPromptFilter: false,
       mcpServers: new Map(),
       mcpAllowedUrls: [],
+      usageDatabase: join(homedir(), '.claude-cli-proxy', 'usage.db'),
+      logFormat: 'auto',
       defaultModel: undefined,
       defaultEffort: undefined,
       enableThinking: false,
@@ -107,7 +109,10 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
-      apiKeys: ['key-a', 'key-b'],
+      apiKeys: [
+        { name: 'key 1', key: 'key-a' },
+        { name: 'key 2', key: 'key-b' },
+      ],
       requireAuth: true,
       requestTimeoutMs: 1000,
       streamIdleTimeoutMs: 2000,
@@ -118,6 +123,22 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       corsOrigins: ['http://a.test', 'http://b.test'],
     });
+  });
+
+  it('names keys given as name:key, and the others by their place in the list', () => {
+    expect(loadConfig({ ...BASE_ENV, PROXY_API_KEYS: 'cursor:sk-one, sk-two,cline:sk:with:colons' }).apiKeys).toEqual([
+      { name: 'cursor', key: 'sk-one' },
+      { name: 'key 2', key: 'sk-two' },
+      { name: 'cline', key: 'sk:with:colons' },
+    ]);
+    expect(configError(() => loadConfig({ ...BASE_ENV, PROXY_API_KEYS: 'a:one,a:two' })).message).toContain('the name "a" is given to two keys');
+  });
+
+  it('keeps usage in USAGE_DATABASE, under HOME by default, or nowhere when it is off', () => {
+    expect(loadConfig({ ...BASE_ENV, HOME: '/home/someone' }).usageDatabase).toBe('/home/someone/.claude-cli-proxy/usage.db');
+    expect(loadConfig({ ...BASE_ENV, USAGE_DATABASE: join(SCRATCH, 'u.db') }).usageDatabase).toBe(join(SCRATCH, 'u.db'));
+    expect(loadConfig({ ...BASE_ENV, USAGE_DATABASE: 'off' }).usageDatabase).toBeUndefined();
+    expect(configError(() => loadConfig({ ...BASE_ENV, LOG_FORMAT: 'xml' })).message).toContain('LOG_FORMAT must be auto, json or pretty');
   });
 
   it('treats an empty variable as unset', () => {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseMcpRegistry, type McpServerConfig } from './core/mcp-servers.ts';
@@ -18,8 +19,8 @@ export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 export interface Config {
   port: number;
   host: string;
-  /** Accepted client keys (Bearer or x-api-key). */
-  apiKeys: readonly string[];
+  /** Accepted client keys (Bearer or x-api-key), each with the name usage, metrics and logs show for it. */
+  apiKeys: readonly ApiKey[];
   requireAuth: boolean;
   claudePath: string;
   /** How claudePath was found: CLAUDE_PATH, the bundled tested CLI, `claude` on PATH, or the bare name (not found). */
@@ -65,6 +66,16 @@ export interface Config {
   mcpServers: ReadonlyMap<string, McpServerConfig>;
   /** URLs under which a client may define its own MCP server (PROXY_MCP_ALLOWED_URLS); none by default. */
   mcpAllowedUrls: readonly string[];
+  /** The SQLite file usage is counted in per key, model and day (USAGE_DATABASE); undefined: usage accounting off. */
+  usageDatabase: string | undefined;
+  /** One line per request: `json`, `pretty` (short, for a terminal) or `auto` (pretty when stdout is a terminal). */
+  logFormat: 'auto' | 'json' | 'pretty';
+}
+
+export interface ApiKey {
+  /** From `name:key` in PROXY_API_KEYS, else `key N` (its place in the list). Never the key itself. */
+  name: string;
+  key: string;
 }
 
 export type ClaudePathSource = 'CLAUDE_PATH' | 'bundled' | 'PATH' | 'not found';
@@ -101,6 +112,8 @@ const envSchema = z.object({
     .optional(),
   HOST: z.string().trim().min(1).optional(),
   PROXY_API_KEYS: listText.optional(),
+  USAGE_DATABASE: z.string().trim().min(1).optional(),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], 'LOG_FORMAT must be auto, json or pretty').optional(),
   REQUIRE_AUTH: booleanText.optional(),
   CLAUDE_PATH: z.string().trim().min(1).optional(),
   REQUEST_TIMEOUT_MS: positiveInteger('REQUEST_TIMEOUT_MS').optional(),
@@ -141,13 +154,14 @@ export interface CommandLine {
 
 export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
        claude-proxy doctor     checks the CLI: which one, its version, its login, and what the model would see
+       claude-proxy usage      the usage per key and model (--days N, --from/--to YYYY-MM-DD, --key, --model, --json)
 
 Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses APIs from the logged-in Claude Code CLI.
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, STREAM_QUIET_TIMEOUT_MS, REQUEST_BODY_TIMEOUT_MS, SHUTDOWN_GRACE_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
 MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS, IDLE_MEMORY_MB, OPENCLAW_TOOL_MAPPING, OPENCLAW_PROMPT_FILTER,
-PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING.`;
+PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING, USAGE_DATABASE, LOG_FORMAT.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -194,7 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   }
   const settings = parsed.data;
   const host = commandLine.host ?? settings.HOST ?? '127.0.0.1';
-  const apiKeys = settings.PROXY_API_KEYS ?? [];
+  const apiKeys = namedKeys(settings.PROXY_API_KEYS ?? []);
   const requireAuth = settings.REQUIRE_AUTH ?? apiKeys.length > 0;
   if (requireAuth && apiKeys.length === 0) {
     throw new ConfigError('REQUIRE_AUTH is on but PROXY_API_KEYS is empty: set at least one key (comma-separated).');
@@ -252,7 +266,32 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     enableThinking: settings.ENABLE_THINKING ?? false,
     mcpServers: mcpRegistry(settings.PROXY_MCP_CONFIG),
     mcpAllowedUrls: Object.freeze(settings.PROXY_MCP_ALLOWED_URLS ?? []),
+    usageDatabase: usageDatabase(settings.USAGE_DATABASE, env.HOME),
+    logFormat: settings.LOG_FORMAT ?? 'auto',
   });
+}
+
+/**
+ * `name:key` names a key (what usage, metrics and logs show); a bare key is `key N`. A key that itself contains `:`
+ * needs a name in front, since the text before the first `:` would be taken for one.
+ */
+function namedKeys(entries: readonly string[]): readonly ApiKey[] {
+  const keys = entries.map((entry, index): ApiKey => {
+    const named = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(.+)$/.exec(entry);
+    return named != null ? { name: named[1]!, key: named[2]! } : { name: `key ${index + 1}`, key: entry };
+  });
+  const names = new Set<string>();
+  for (const { name } of keys) {
+    if (names.has(name)) throw new ConfigError(`PROXY_API_KEYS: the name "${name}" is given to two keys`);
+    names.add(name);
+  }
+  return Object.freeze(keys.map((key) => Object.freeze(key)));
+}
+
+/** USAGE_DATABASE: a file path, or `off`; by default ~/.claude-cli-proxy/usage.db (kept across restarts). */
+function usageDatabase(setting: string | undefined, home: string | undefined): string | undefined {
+  if (setting != null) return ['off', 'false', '0', 'no'].includes(setting.toLowerCase()) ? undefined : resolve(setting);
+  return join(home != null && home !== '' ? home : homedir(), '.claude-cli-proxy', 'usage.db');
 }
 
 /** PROXY_MCP_CONFIG: the path of a JSON file, or the JSON itself (it starts with "{"). */

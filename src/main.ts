@@ -13,16 +13,19 @@ import { ConfigError, loadConfig, parseCommandLine, USAGE, type Config } from '.
 import { runDoctor } from './doctor.ts';
 import { createApp } from './server/create-app.ts';
 import { checkCliFidelity } from './cli/check-cli-fidelity.ts';
+import { createPrettyLogStream } from './server/pretty-log-stream.ts';
+import { runUsageCommand } from './usage/usage-command.ts';
+import { openUsageStore, type UsageStore } from './usage/usage-store.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** `claude-proxy doctor [options]` checks the CLI instead of serving. */
-const doctor = process.argv[2] === 'doctor';
-const argv = process.argv.slice(doctor ? 3 : 2);
+/** `claude-proxy doctor [options]` checks the CLI instead of serving; `claude-proxy usage [options]` prints the usage. */
+const command = process.argv[2] === 'doctor' || process.argv[2] === 'usage' ? process.argv[2] : undefined;
+const argv = process.argv.slice(command != null ? 3 : 2);
 
 function readConfig(): Config {
   try {
-    const commandLine = parseCommandLine(argv);
+    const commandLine = parseCommandLine(command === 'usage' ? [] : argv);
     if (commandLine.help) {
       console.log(USAGE);
       process.exit(0);
@@ -31,7 +34,7 @@ function readConfig(): Config {
       console.log(packageVersion);
       process.exit(0);
     }
-    return loadConfig(process.env, argv);
+    return loadConfig(process.env, command === 'usage' ? [] : argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`claude-proxy: ${error.message}`);
@@ -42,7 +45,8 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-if (doctor) process.exit(await runDoctor(config, process.env, (line) => console.log(line)));
+if (command === 'doctor') process.exit(await runDoctor(config, process.env, (line) => console.log(line)));
+if (command === 'usage') process.exit(await runUsageCommand(argv, config.usageDatabase, (line) => console.log(line), Date.now()));
 const cwd = config.cwd ?? ensurePrivateWorkDirectory();
 const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, process.env), now: Date.now, intervalMs: 30_000 });
 await cliHealth.refresh();
@@ -52,7 +56,19 @@ const pluginDirectory = installContextFilterPlugin();
 const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env, pluginDirectory));
 // Not before a login: the pool fills with each key's first use once requests succeed.
 if (cliHealth.ready) runner.prewarm(config.warmModel);
-const app = await createApp({ config, runner, cliHealth, now: Date.now });
+const { usage, usageProblem } = openUsage(config.usageDatabase);
+const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+const app = await createApp({
+  config,
+  runner,
+  cliHealth,
+  now: Date.now,
+  usage,
+  processMetrics: true,
+  version: packageVersion,
+  ...(pretty ? { logStream: createPrettyLogStream(process.stdout) } : {}),
+});
+app.addHook('onClose', async () => usage?.close());
 
 try {
   await app.listen({ port: config.port, host: config.host });
@@ -85,6 +101,7 @@ lines.push(
   `  Anthropic clients: ANTHROPIC_BASE_URL=${base}`,
   `  OpenAI clients:    OPENAI_BASE_URL=${base}/v1   (Chat Completions and Responses)`,
   config.apiKeys.length > 0 ? '  Auth: a key from PROXY_API_KEYS is required' : '  Auth: none (loopback only); set PROXY_API_KEYS to require a key',
+  `  Status page: ${base}/   Metrics: ${base}/metrics   Usage: ${usage != null ? `${base}/v1/usage (kept in ${usage.location})` : `off${usageProblem != null ? ` (${usageProblem})` : ' (USAGE_DATABASE=off)'}`}`,
 );
 console.log(lines.join('\n'));
 
@@ -100,6 +117,24 @@ if (probe.error == null) {
           `fidelity check: ${result.status}: ${result.differences.join('; ').slice(0, 1000)} (claude-proxy doctor explains)`,
         );
     });
+}
+
+/** Usage accounting that cannot start (no SQLite for this Node, an unwritable file) leaves the proxy serving without it. */
+function openUsage(path: string | undefined): { usage: UsageStore | undefined; usageProblem: string | undefined } {
+  if (path == null) return { usage: undefined, usageProblem: undefined };
+  try {
+    let reported = false;
+    const usage = openUsageStore(path, {
+      onError: (error) => {
+        if (reported) return;
+        reported = true;
+        console.error(`claude-proxy: usage accounting failed to write to ${path}: ${String(error)} (further failures are not reported)`);
+      },
+    });
+    return { usage, usageProblem: undefined };
+  } catch (error) {
+    return { usage: undefined, usageProblem: (error as Error).message };
+  }
 }
 
 // SIGTERM/SIGINT: a graceful close (close-gracefully.ts), bounded: past the grace period and the CLI's kill grace,

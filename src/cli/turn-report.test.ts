@@ -4,13 +4,14 @@ import { ClientDisconnectedError, ProxyError } from '../errors.ts';
 import { finishTurnReport, recordRunEvent, recordTurnEvent, startTurnReport } from './turn-report.ts';
 
 describe('turn reports', () => {
-  it('records how the turn was served, its time to first token, its tokens and its stop reason', () => {
+  it('records how the turn was served, the model that answered, its time to first token, its tokens and its stop reason', () => {
     const report = startTurnReport('sonnet', 'key 2', 1_000);
     recordRunEvent(report, { type: 'acquired', processKind: 'warm', queueWaitMs: 12 });
     recordRunEvent(report, { type: 'first_line', sinceAcquiredMs: 40 });
     fixtureEvents('text').forEach((event, index) => recordTurnEvent(report, event, 1_100 + index));
     expect(finishTurnReport(report, undefined, 1_500)).toEqual({
-      model: 'sonnet',
+      // The alias the client asked for, as the upstream names the model that answered.
+      model: 'claude-sonnet-4-6',
       caller: 'key 2',
       processKind: 'warm',
       queueWaitMs: 12,
@@ -39,6 +40,6 @@ describe('turn reports', () => {
       outcome: 'disconnected',
       error: undefined,
     });
-    expect(finishTurnReport(startTurnReport('sonnet', undefined, 0), undefined, 5).outcome).toBe('disconnected');
+    expect(finishTurnReport(startTurnReport('sonnet', undefined, 0), undefined, 5)).toMatchObject({ outcome: 'disconnected', model: 'sonnet' });
   });
 });

@@ -78,6 +78,8 @@ export function recordRunEvent(report: TurnReportBuilder, event: RunEvent): void
 export function recordTurnEvent(report: TurnReportBuilder, event: RawMessageStreamEvent, now: number): void {
   switch (event.type) {
     case 'message_start':
+      // The model that answered, as the upstream names it: aliases (`sonnet`) and requested names become one id.
+      if (event.message.model !== '') report.model = event.message.model;
       report.usage = mergeUsage(report.usage, event.message.usage);
       return;
     case 'content_block_start':

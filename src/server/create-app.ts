@@ -4,10 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { CliRunner } from '../cli/cli-runner.ts';
 import type { CliHealth } from '../cli/cli-health.ts';
 import type { TurnReport } from '../cli/turn-report.ts';
+import type { UsageStore } from '../usage/usage-store.ts';
 import { BODY_LIMIT_BYTES, type Config } from '../config.ts';
 import { ProxyError } from '../errors.ts';
 import { APIS } from './apis.ts';
@@ -16,7 +17,13 @@ import { ShutdownState, shuttingDown } from './close-gracefully.ts';
 import { QUOTA_HEADER_NAMES } from './format-quota-headers.ts';
 import { LatestQuota } from './latest-quota.ts';
 import { handleError } from './render-error.ts';
+import { ProxyMetrics } from './metrics.ts';
+import { observeRequests, type RequestObserver } from './observe-requests.ts';
+import { RecentRequests } from './recent-requests.ts';
+import { createRequestObserver } from './request-observer.ts';
 import { registerHealthRoute } from './routes/health.ts';
+import { registerObservabilityRoutes } from './routes/observability.ts';
+import { registerStatusPage } from './routes/status-page.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { createSecurityHook } from './security.ts';
 
@@ -26,8 +33,16 @@ export interface AppDependencies {
   /** The CLI's version and login state, kept current in the background; turns report what they show. */
   cliHealth: Pick<CliHealth, 'state' | 'ready' | 'recordTurn'>;
   now: () => number;
-  /** Told about every turn when it ends (how it was served, how long it took, tokens, outcome): metrics and logs. */
+  /** Told about every turn when it ends (how it was served, how long it took, tokens, outcome), after metrics and usage. */
   turnObserver?: (report: TurnReport) => void;
+  /** Where usage per key, model and day is counted (USAGE_DATABASE); undefined: usage accounting is off. */
+  usage?: UsageStore;
+  /** Where the log lines go (LOG_FORMAT=pretty: a text stream); stdout as JSON by default. */
+  logStream?: { write(chunk: string): void };
+  /** The server's own process figures (CPU, memory, event loop) in /metrics; only one app per process may have them. */
+  processMetrics?: boolean;
+  /** The proxy's version, for the status page. */
+  version?: string;
 }
 
 declare module 'fastify' {
@@ -38,13 +53,19 @@ declare module 'fastify' {
     shutdownSignal: AbortSignal;
     /** The subscription quota the CLI last reported, from any turn (quota headers, /health). */
     latestQuota: LatestQuota;
+    metrics: ProxyMetrics;
+    recentRequests: RecentRequests;
+    /** Told about every turn and request as it ends (observe-requests.ts). */
+    requestObserver: RequestObserver;
   }
 }
 
 export async function createApp(dependencies: AppDependencies): Promise<FastifyInstance> {
   const { config } = dependencies;
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, ...(dependencies.logStream != null ? { stream: dependencies.logStream } : {}) },
+    // One line per request, with its turn (request-observer.ts), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
     // Clients send model ids such as "opus[1m]" in paths.
@@ -71,6 +92,23 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   app.decorate('shutdownSignal', shutdown.signal);
   app.decorate('latestQuota', new LatestQuota());
   app.decorate('closeGracefully', (graceMs: number) => shutdown.close(app, dependencies.runner, graceMs));
+  const metrics = new ProxyMetrics(
+    { stats: () => dependencies.runner.stats(), quota: () => app.latestQuota.current, loggedIn: () => dependencies.cliHealth.state.loggedIn },
+    { processMetrics: dependencies.processMetrics },
+  );
+  const recentRequests = new RecentRequests();
+  const observer = createRequestObserver({
+    metrics,
+    usage: dependencies.usage,
+    recent: recentRequests,
+    log: app.log,
+    turnObserver: dependencies.turnObserver,
+    now: dependencies.now,
+  });
+  app.decorate('metrics', metrics);
+  app.decorate('recentRequests', recentRequests);
+  app.decorate('requestObserver', observer);
+  observeRequests(app, observer, dependencies.now);
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
@@ -98,6 +136,8 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   for (const api of APIS) api.register(app, dependencies);
   registerModelRoutes(app);
   registerHealthRoute(app, dependencies);
+  registerObservabilityRoutes(app, dependencies);
+  registerStatusPage(app);
   app.addHook('onClose', async () => dependencies.runner.shutdown());
   if (config.defaultModel != null) {
     // DEFAULT_MODEL (the original claude-code-proxy's setting): a request without a model is served by it, through

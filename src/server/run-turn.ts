@@ -17,6 +17,7 @@ import { abortOnDisconnect } from './abort-on-disconnect.ts';
 import { formatIgnoredHeader } from './format-header-value.ts';
 import type { AppDependencies } from './create-app.ts';
 import { errorShapeOfRequest } from './protocol-of-request.ts';
+import { turnEnded, turnStarted } from './observe-requests.ts';
 import { quotaOfTurn } from './quota-of-turn.ts';
 
 export interface RunningTurn {
@@ -35,6 +36,7 @@ export function runTurn(
   const completed = completeTurn(turn, request, dependencies.config);
   if (ignored.length > 0) void reply.header('x-proxy-ignored', formatIgnoredHeader(ignored));
   let started = false;
+  turnStarted(request);
   // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.
   const signal = AbortSignal.any([abortOnDisconnect(reply), request.server.shutdownSignal]);
   // After every protocol's translation, so the opt-in OpenClaw settings apply alike to all three APIs.
@@ -54,9 +56,8 @@ export function runTurn(
     caller: request.caller,
     onStarted: () => (started = true),
     onReport: (report) => {
-      request.log.debug({ turn: report }, 'turn report');
       reportToHealth(report, dependencies.cliHealth);
-      dependencies.turnObserver?.(report);
+      turnEnded(request, report, request.server.requestObserver, () => reply.statusCode);
     },
     onQuota: quota.record,
     awaitQuota: quota.awaited,

@@ -9,17 +9,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import { ProxyError } from '../errors.ts';
 
-const OPEN_PATHS = new Set(['/health', '/']);
+const OPEN_PATHS = new Set(['/health', '/', '/dashboard']);
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The proxy key the request presented (`key 1`, ...), when keys are set. */
+    /** The name of the proxy key the request presented (`cursor`, `key 1`, ...), when keys are set. */
     caller: string | undefined;
   }
 }
 
 export function createSecurityHook(config: Pick<Config, 'apiKeys' | 'requireAuth'>) {
-  const keyDigests = config.apiKeys.map(digest);
+  const keyDigests = config.apiKeys.map(({ key }) => digest(key));
   return async function security(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
     if (keyDigests.length === 0 && !isLoopbackHostHeader(request.headers.host)) {
@@ -38,7 +38,7 @@ export function createSecurityHook(config: Pick<Config, 'apiKeys' | 'requireAuth
     const matched = matchingKey(digest(key), keyDigests);
     if (matched == null) throw new ProxyError('authentication', 'invalid API key');
     // Which key, never the key itself: turn reports, metrics and usage accounting count by it.
-    request.caller = `key ${matched + 1}`;
+    request.caller = config.apiKeys[matched]!.name;
   };
 }
 

@@ -8,6 +8,7 @@ import type { CliHealth } from '../../src/cli/cli-health.ts';
 import type { TurnReport } from '../../src/cli/turn-report.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
+import { openUsageStore } from '../../src/usage/usage-store.ts';
 import { loggedInHealth, RecordedCliRunner, type RecordedCliRunnerOptions } from './recorded-cli-runner.ts';
 
 export interface InProcessProxy {
@@ -18,11 +19,29 @@ export interface InProcessProxy {
 }
 
 export async function startInProcessProxy(
-  options: { settings?: Record<string, string>; runner?: RecordedCliRunnerOptions; cliHealth?: CliHealth; turnObserver?: (report: TurnReport) => void } = {},
+  options: {
+    settings?: Record<string, string>;
+    runner?: RecordedCliRunnerOptions;
+    cliHealth?: CliHealth;
+    turnObserver?: (report: TurnReport) => void;
+    /** Where the app's log lines go (JSON, one per write). */
+    logStream?: { write(chunk: string): void };
+  } = {},
 ): Promise<InProcessProxy> {
   const runner = new RecordedCliRunner(options.runner);
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.settings });
-  const app = await createApp({ config, runner, cliHealth: options.cliHealth ?? loggedInHealth(), now: Date.now, turnObserver: options.turnObserver });
+  // Usage accounting in memory, as the real server keeps it in its file.
+  const usage = openUsageStore(':memory:');
+  const app = await createApp({
+    config,
+    runner,
+    cliHealth: options.cliHealth ?? loggedInHealth(),
+    now: Date.now,
+    turnObserver: options.turnObserver,
+    usage,
+    logStream: options.logStream,
+  });
+  app.addHook('onClose', async () => usage.close());
   const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
   return { app, url, runner, close: () => app.close() };
 }

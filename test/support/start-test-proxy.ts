@@ -16,6 +16,7 @@ import type { TurnReport } from '../../src/cli/turn-report.ts';
 import { ensurePrivateWorkDirectory, installContextFilterPlugin } from '../../src/cli/private-work-directory.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
+import { openUsageStore, type UsageStore } from '../../src/usage/usage-store.ts';
 import { FakeUpstream } from './fake-upstream.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface TestProxy {
   config: Config;
   /** The report of every turn that ended, in order (the app's turnObserver). */
   reports: TurnReport[];
+  /** Usage accounting, in memory. */
+  usage: UsageStore;
   close: () => Promise<void>;
 }
 
@@ -85,7 +88,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, cliEnvironment), now: Date.now, intervalMs: 30_000 });
   await cliHealth.refresh();
   const reports: TurnReport[] = [];
-  const app = await createApp({ config, runner, cliHealth, now: Date.now, turnObserver: (report) => reports.push(report) });
+  const usage = openUsageStore(':memory:');
+  const app = await createApp({ config, runner, cliHealth, now: Date.now, turnObserver: (report) => reports.push(report), usage });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
@@ -96,12 +100,14 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     home,
     config,
     reports,
+    usage,
     close: async () => {
       // A client may have opened a connection it never sent a request on (undici does after an abort): Node counts
       // it neither idle nor busy, and it would hold app.close() for the server's request timeout.
       const closed = app.close();
       app.server.closeAllConnections();
       await closed;
+      usage.close();
       await upstream.stop();
       rmSync(home, { recursive: true, force: true });
     },

@@ -63,7 +63,7 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
 }
 
 /** The subscription quota the CLI last reported (null until one did: never with an API key), times in RFC 3339. */
-function quotaForHealth(quota: Quota | undefined) {
+export function quotaForHealth(quota: Quota | undefined) {
   if (quota == null) return null;
   const at = (epochSeconds: number | undefined) => (epochSeconds != null ? formatResetTime(epochSeconds * 1000) : null);
   return {

@@ -1,0 +1,118 @@
+/**
+ * @module
+ * GET /metrics (Prometheus), GET /v1/usage (usage per key, model and day, kept across restarts) and GET /v1/status
+ * (what the status page draws). All three are behind the proxy's keys when keys are set (security.ts).
+ */
+import type { FastifyInstance } from 'fastify';
+import { rangeStatus } from '../../cli/tested-cli-versions.ts';
+import { ProxyError } from '../../errors.ts';
+import type { UsageQuery, UsageRow } from '../../usage/usage-store.ts';
+import type { AppDependencies } from '../create-app.ts';
+import type { StatusSnapshot } from '../status-snapshot.ts';
+import { quotaForHealth } from './health.ts';
+
+const DAY_MS = 86_400_000;
+/** The status page's usage charts. */
+const STATUS_USAGE_DAYS = 14;
+const DEFAULT_USAGE_DAYS = 30;
+
+export function registerObservabilityRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
+  const startedAt = dependencies.now();
+
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await app.metrics.render();
+    return reply.type(contentType).send(body);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/usage', async (request) => {
+    const usage = dependencies.usage;
+    if (usage == null) throw new ProxyError('not_found', 'usage accounting is off (USAGE_DATABASE=off)');
+    const { from, to, key, model } = request.query;
+    const filter: UsageQuery = { from: from ?? utcDay(dependencies.now() - (DEFAULT_USAGE_DAYS - 1) * DAY_MS), to: to ?? utcDay(dependencies.now()) };
+    if (key != null) filter.key = key;
+    if (model != null) filter.model = model;
+    const rows = await queryUsage(usage.query.bind(usage), filter);
+    return { object: 'usage', from: filter.from, to: filter.to, data: rows, totals: totalsOf(rows) };
+  });
+
+  app.get('/v1/status', async (): Promise<StatusSnapshot> => {
+    const now = dependencies.now();
+    const cli = dependencies.cliHealth.state;
+    const stats = dependencies.runner.stats();
+    const quota = quotaForHealth(app.latestQuota.current);
+    const usage =
+      dependencies.usage != null
+        ? await queryUsage(dependencies.usage.query.bind(dependencies.usage), { from: utcDay(now - (STATUS_USAGE_DAYS - 1) * DAY_MS), to: utcDay(now) })
+        : [];
+    const range = rangeStatus(cli.version);
+    return {
+      generated_at: new Date(now).toISOString(),
+      proxy: {
+        version: dependencies.version ?? 'unknown',
+        uptime_seconds: Math.round((now - startedAt) / 1000),
+        auth: dependencies.config.apiKeys.length > 0 ? 'keys' : 'open (loopback only)',
+        usage_database: dependencies.usage?.location ?? null,
+      },
+      cli: {
+        path: cli.path,
+        version: cli.version ?? null,
+        logged_in: cli.loggedIn ?? null,
+        auth_method: cli.authMethod ?? null,
+        in_tested_range: range === 'unknown' ? null : range === 'inside',
+        problem: dependencies.cliHealth.ready
+          ? null
+          : (cli.error ?? cli.probeProblem ?? (cli.loggedIn === false ? 'not logged in: run `claude auth login`' : 'not checked yet')),
+      },
+      quota:
+        quota != null
+          ? {
+              status: quota.status,
+              type: quota.type,
+              utilization: quota.utilization,
+              resets_at: quota.resets_at,
+              windows: quota.windows,
+              updated_at: quota.updated_at,
+            }
+          : null,
+      processes: {
+        running: stats.inUse,
+        queued: stats.queued,
+        max_concurrent: stats.maxConcurrent,
+        warm: stats.warm.idle,
+        kept: stats.affinity.kept - stats.affinity.held,
+        held: stats.affinity.held,
+        idle_memory_mb: { warm: stats.idleMemory.warm, kept: stats.idleMemory.kept, held: stats.idleMemory.held, budget: stats.idleMemory.budgetMb },
+      },
+      recent_requests: [...app.recentRequests.list()],
+      usage,
+    };
+  });
+}
+
+function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** A malformed date is the caller's mistake (400); anything else the store says is ours. */
+async function queryUsage(query: (filter: UsageQuery) => Promise<UsageRow[]>, filter: UsageQuery): Promise<UsageRow[]> {
+  for (const [name, value] of [
+    ['from', filter.from],
+    ['to', filter.to],
+  ] as const) {
+    if (value != null && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new ProxyError('invalid_request', `${name}: expected a date as YYYY-MM-DD, got "${value}"`);
+  }
+  return query(filter);
+}
+
+function totalsOf(rows: readonly UsageRow[]) {
+  const totals = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+  for (const row of rows) {
+    totals.requests += row.requests;
+    totals.errors += row.errors;
+    totals.input_tokens += row.input_tokens;
+    totals.output_tokens += row.output_tokens;
+    totals.cache_read_input_tokens += row.cache_read_input_tokens;
+    totals.cache_creation_input_tokens += row.cache_creation_input_tokens;
+  }
+  return totals;
+}

@@ -12,6 +12,7 @@ describe('turn reports', () => {
     expect(finishTurnReport(report, undefined, 1_500)).toEqual({
       // The alias the client asked for, as the upstream names the model that answered.
       model: 'claude-sonnet-4-6',
+      requestedModel: 'sonnet',
       caller: 'key 2',
       processKind: 'warm',
       queueWaitMs: 12,

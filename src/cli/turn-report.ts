@@ -17,7 +17,10 @@ export interface TurnUsage {
 }
 
 export interface TurnReport {
+  /** The model that answered, as the upstream names it; the requested name when no answer started. */
   model: string;
+  /** The model as the request named it (an alias such as `sonnet`, or a full id). */
+  requestedModel: string;
   /** Which of the proxy's keys the request used, when keys are set. */
   caller: string | undefined;
   /** Undefined when the turn never got a process (a queue timeout, a shutdown). */
@@ -37,6 +40,7 @@ export interface TurnReport {
 export interface TurnReportBuilder {
   startedAt: number;
   model: string;
+  requestedModel: string;
   caller: string | undefined;
   processKind: ProcessKind | undefined;
   queueWaitMs: number | undefined;
@@ -51,6 +55,7 @@ export function startTurnReport(model: string, caller: string | undefined, now: 
   return {
     startedAt: now,
     model,
+    requestedModel: model,
     caller,
     processKind: undefined,
     queueWaitMs: undefined,
@@ -119,6 +124,7 @@ export function finishTurnReport(report: TurnReportBuilder, error: unknown, now:
   const disconnected = error instanceof ClientDisconnectedError || (error == null && !report.sawMessageStop);
   return {
     model: report.model,
+    requestedModel: report.requestedModel,
     caller: report.caller,
     processKind: report.processKind,
     queueWaitMs: report.queueWaitMs,

@@ -22,8 +22,10 @@ export function createRequestObserver(parts: {
   turnObserver: ((report: TurnReport) => void) | undefined;
   now: () => number;
 }): RequestObserver {
+  const models = new ServedModels();
   return {
-    turnEnded(report, api) {
+    turnEnded(answered, api) {
+      const report = models.resolve(answered);
       parts.metrics.recordTurn(report, api);
       parts.usage?.record({
         at: parts.now(),
@@ -47,4 +49,21 @@ export function createRequestObserver(parts: {
       else parts.log.info(fields, 'request');
     },
   };
+}
+
+/**
+ * A turn that failed before its answer started names only the requested model (`sonnet`); the model that alias was
+ * last served by stands in, so its error is counted on the same row as its successes.
+ */
+class ServedModels {
+  private readonly byRequested = new Map<string, string>();
+
+  resolve(report: TurnReport): TurnReport {
+    if (report.model !== report.requestedModel) {
+      this.byRequested.set(report.requestedModel, report.model);
+      return report;
+    }
+    const served = this.byRequested.get(report.requestedModel);
+    return served != null ? { ...report, model: served } : report;
+  }
 }

@@ -14,8 +14,7 @@ import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../support/
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 
-function runBin(args: string[], environment: Record<string, string>) {
-  const home = mkdtempSync(join(tmpdir(), 'claude-proxy-bin-home-'));
+function runBin(args: string[], environment: Record<string, string>, home = mkdtempSync(join(tmpdir(), 'claude-proxy-bin-home-'))) {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { ...hermeticEnvironment(), HOME: home, CLAUDE_PATH: bundledClaudePath(), ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -176,6 +175,56 @@ describe('claude-proxy doctor and the fidelity self-check', () => {
         run.child.kill('SIGTERM');
         await run.exited;
       }
+    }
+  });
+
+  it('keeps usage per key across a restart, prints it with `claude-proxy usage`, logs one short line per request, and serves the status page', async () => {
+    const upstream = new FakeUpstream();
+    const upstreamUrl = await upstream.start();
+    upstream.setDefault(textReply('Counted.', { usage: { input_tokens: 31, output_tokens: 4 } }));
+    const home = mkdtempSync(join(tmpdir(), 'claude-proxy-usage-home-'));
+    const environment = {
+      ANTHROPIC_BASE_URL: upstreamUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-test-fake-upstream',
+      PROXY_API_KEYS: 'cursor:sk-cursor',
+      LOG_FORMAT: 'pretty',
+      WARM_POOL_SIZE: '0',
+    };
+    const ask = (port: number) =>
+      fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-cursor' },
+        body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'count me' }] }),
+      });
+    try {
+      for (const run of [1, 2]) {
+        const port = await freePort();
+        const proxy = runBin([String(port)], environment, home);
+        await expect.poll(() => proxy.output(), { timeout: 20_000 }).toContain('listening on');
+        expect(proxy.output()).toContain(`kept in ${join(home, '.claude-cli-proxy', 'usage.db')}`);
+        expect((await ask(port)).status).toBe(200);
+        // LOG_FORMAT=pretty: the request's line leads with its status, API, model and how it was served.
+        await expect.poll(() => proxy.output()).toMatch(/INFO +200 chat claude-\S+ cold key=cursor ttft \d+ms .* in 31 out 4 req_/);
+        const usage = (await (await fetch(`http://127.0.0.1:${port}/v1/usage`, { headers: { 'x-api-key': 'sk-cursor' } })).json()) as {
+          totals: { requests: number; input_tokens: number };
+        };
+        expect(usage.totals).toMatchObject({ requests: run, input_tokens: 31 * run });
+        const page = await fetch(`http://127.0.0.1:${port}/`);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        expect(await page.text()).toContain('/v1/status');
+        proxy.child.kill('SIGTERM');
+        expect(await proxy.exited).toBe(0);
+      }
+      const command = runBin(['usage', '--json'], environment, home);
+      expect(await command.exited).toBe(0);
+      const rows = JSON.parse(command.output().slice(command.output().indexOf('['))) as Array<Record<string, unknown>>;
+      expect(rows).toEqual([expect.objectContaining({ key: 'cursor', requests: 2, input_tokens: 62, output_tokens: 8 })]);
+      const table = runBin(['usage'], environment, home);
+      expect(await table.exited).toBe(0);
+      expect(table.output()).toMatch(/cursor +claude-\S+ +2 +0 +62/);
+    } finally {
+      await upstream.stop();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

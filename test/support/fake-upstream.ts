@@ -56,6 +56,8 @@ export interface RecordedRequest {
   body: any;
   /** Set when the client (the CLI) went away before the reply was complete. */
   abandoned?: boolean;
+  /** The usage the reply reported (a message reply): what the upstream counted for this request. */
+  sentUsage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
 }
 
 interface Rule {
@@ -185,6 +187,7 @@ export class FakeUpstream {
       cache_read_input_tokens: reply.usage?.cache_read_input_tokens ?? 0,
       output_tokens: reply.usage?.output_tokens ?? 5,
     };
+    request.sentUsage = usage;
     if (request.body?.stream !== true) {
       sendJson(response, 200, reply.headers, {
         id,

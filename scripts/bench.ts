@@ -13,6 +13,7 @@ import { parseCliLine } from '../src/cli/cli-lines.ts';
 import { plainTurnRequest, type TurnRequest } from '../src/core/turn-request.ts';
 import { FakeUpstream, textReply } from '../test/support/fake-upstream.ts';
 import { benchAgents, newConversations } from './bench-agents.ts';
+import { recordingCostPerTurn, recordingSettings, wholeTurnMs } from './bench-recording.ts';
 import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../test/support/start-test-proxy.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -43,7 +44,7 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function startProxy(port: number, settings: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), String(port)], {
-    env: { ...cliEnvironment, CLAUDE_PATH: bundledClaudePath(), LOG_LEVEL: 'warn', ...settings },
+    env: { ...cliEnvironment, CLAUDE_PATH: bundledClaudePath(), LOG_LEVEL: 'warn', USAGE_DATABASE: 'off', ...settings },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -203,11 +204,24 @@ function processRssMb(pid: number): number {
 const POOL_PORT = 4601;
 const COLD_PORT = 4602;
 const AGENT_PORT = 4603;
-if (ONLY === 'agents') {
-  const lines = await agentWorkloads();
+const RECORDING_PORT = 4605;
+if (ONLY === 'agents' || ONLY === 'recording') {
+  const lines = ONLY === 'agents' ? await agentWorkloads() : await recording();
   console.log(lines.join('\n'));
+  // The recording section alone is replaced in docs/benchmarks.md (the other figures stay from their full run).
+  if (ONLY === 'recording') replaceSection(join(ROOT, 'docs', 'benchmarks.md'), lines);
   await upstream.stop();
   process.exit(0);
+}
+
+function replaceSection(file: string, lines: string[]): void {
+  const text = readFileSync(file, 'utf8');
+  const heading = lines[0]!;
+  const start = text.indexOf(heading);
+  const next = start >= 0 ? text.indexOf('\n## ', start + heading.length) : -1;
+  const section = lines.join('\n');
+  const updated = start < 0 ? `${text.trimEnd()}\n\n${section}\n` : `${text.slice(0, start)}${section}${next >= 0 ? text.slice(next) : '\n'}`;
+  writeFileSync(file, updated);
 }
 const pooled = await startProxy(POOL_PORT, { WARM_POOL_SIZE: '2', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
 const cold = await startProxy(COLD_PORT, { WARM_POOL_SIZE: '0', AFFINITY_SIZE: '0', MAX_CONCURRENT: '16', QUEUE_TIMEOUT_MS: '60000' });
@@ -341,7 +355,54 @@ try {
   cold.kill('SIGTERM');
 }
 results.push(...(await agentWorkloads()));
+results.push(...(await recording()));
 await upstream.stop();
+
+/**
+ * What recording metrics, usage and the log line adds to a turn: the recording alone, in process, and whole turns
+ * through a proxy that records against one that does not (warm pool, alternating), with the raw cold CLI alongside.
+ */
+async function recording(): Promise<string[]> {
+  const cost = recordingCostPerTurn(median);
+  console.log(`Recording alone: ${cost.microseconds.toFixed(1)} µs per turn; whole turns, ${RUNS} alternating runs...`);
+  const on = await startProxy(RECORDING_PORT, recordingSettings(true, home));
+  const off = await startProxy(RECORDING_PORT + 1, recordingSettings(false, home));
+  const times = { on: [] as number[], off: [] as number[], raw: [] as number[] };
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      await warmReady(RECORDING_PORT);
+      await warmReady(RECORDING_PORT + 1);
+      times.raw.push(await rawCliTtft('cold', '"message_stop"'));
+      await warmReady(RECORDING_PORT);
+      times.on.push(await wholeTurnMs(RECORDING_PORT));
+      await warmReady(RECORDING_PORT + 1);
+      times.off.push(await wholeTurnMs(RECORDING_PORT + 1));
+    }
+  } finally {
+    on.kill('SIGTERM');
+    off.kill('SIGTERM');
+  }
+  const raw = median(times.raw);
+  const ratio = (value: number) => `${(value / raw).toFixed(2)}x`;
+  return [
+    '## Recording: metrics, usage accounting and the request log',
+    '',
+    `The recording alone (metrics, the usage row upserted into its SQLite file, the JSON log line), in process: ` +
+      `${cost.microseconds.toFixed(1)} µs per turn, median of ${cost.turns / 1000} batches of 1,000 turns.`,
+    '',
+    `Whole turns (request → whole answer, non-streaming, warm pool; the turn is recorded before its answer is sent), medians of ${RUNS} alternating runs:`,
+    '',
+    '| proxy | whole turn | vs raw cold CLI (spawn → message_stop) |',
+    '|---|---|---|',
+    `| raw cold CLI | ${ms(raw)} | 1.00x |`,
+    `| recording on (usage in a file, LOG_LEVEL=info, JSON) | ${ms(median(times.on))} | ${ratio(median(times.on))} |`,
+    `| recording off (USAGE_DATABASE=off, LOG_LEVEL=silent; metrics stay on) | ${ms(median(times.off))} | ${ratio(median(times.off))} |`,
+    '',
+    `Difference (on − off): ${(median(times.on) - median(times.off)).toFixed(1)} ms, against a run-to-run spread (p90 − p10 of "off") of ` +
+      `${(percentile(times.off, 90) - percentile(times.off, 10)).toFixed(1)} ms.`,
+    '',
+  ];
+}
 
 /** The agent workloads on a proxy of their own with default settings, the raw cold CLI measured alongside. */
 async function agentWorkloads(): Promise<string[]> {

@@ -204,7 +204,7 @@ describe('claude-proxy doctor and the fidelity self-check', () => {
         expect(proxy.output()).toContain(`kept in ${join(home, '.claude-cli-proxy', 'usage.db')}`);
         expect((await ask(port)).status).toBe(200);
         // LOG_FORMAT=pretty: the request's line leads with its status, API, model and how it was served.
-        await expect.poll(() => proxy.output()).toMatch(/INFO +200 chat claude-\S+ cold key=cursor ttft \d+ms .* in 31 out 4 req_/);
+        await expect.poll(() => proxy.output()).toMatch(/INFO +200 chat claude-\S+ cold key=cursor ttft [\d.]+m?s [\d.]+m?s in 31 out 4 req_/);
         const usage = (await (await fetch(`http://127.0.0.1:${port}/v1/usage`, { headers: { 'x-api-key': 'sk-cursor' } })).json()) as {
           totals: { requests: number; input_tokens: number };
         };

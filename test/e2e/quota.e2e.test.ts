@@ -10,6 +10,8 @@ import { busyCliProcesses } from '../support/cli-processes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareVersions } from '../../src/cli/tested-cli-versions.ts';
 import { errorReply, textReply } from '../support/fake-upstream.ts';
+import { sample } from '../support/prometheus-sample.ts';
+import type { StatusSnapshot } from '../../src/server/status-snapshot.ts';
 import { CLI_VERSION, startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
 /** Measured: CLI 2.1.197 reports a fraction used only past a warning threshold; 2.1.332 reports one per limit always. */
@@ -243,5 +245,18 @@ describe('near and over the limit', () => {
     expect(Date.parse(quota.updated_at)).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
     if (REPORTS_UTILIZATION)
       expect(quota).toMatchObject({ utilization: 1, windows: { five_hour: { utilization: 1, status: 'rejected' }, seven_day: { utilization: 0.1 } } });
+  });
+
+  it('shows the quota in /metrics and in the status data, per window with its reset time', async () => {
+    const reset = inSeconds(4000);
+    allowed('marker-quota-metrics', 0.42, reset);
+    await anthropic.messages.create(message('marker-quota-metrics'));
+    await expect.poll(async () => ((await (await fetch(`${proxy.url}/v1/status`)).json()) as StatusSnapshot).quota?.resets_at).toBe(rfc3339(reset));
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(sample(metrics, 'claude_proxy_quota_resets_at_seconds', { window: 'five_hour' })).toBe(reset);
+    if (REPORTS_UTILIZATION) {
+      expect(sample(metrics, 'claude_proxy_quota_utilization', { window: 'five_hour' })).toBe(0.42);
+      expect(sample(metrics, 'claude_proxy_quota_utilization', { window: 'seven_day' })).toBe(0.1);
+    }
   });
 });

@@ -92,6 +92,9 @@ describe('usage accounting', () => {
     const bad = await get('/v1/usage?from=yesterday', 'sk-cline');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('expected a date as YYYY-MM-DD');
+    const twice = await get('/v1/usage?key=cursor&key=cline', 'sk-cline');
+    expect(twice.status).toBe(400);
+    expect(JSON.stringify(await twice.json())).toContain('key: give it once');
   });
 });
 

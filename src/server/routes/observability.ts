@@ -24,10 +24,10 @@ export function registerObservabilityRoutes(app: FastifyInstance, dependencies: 
     return reply.type(contentType).send(body);
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/usage', async (request) => {
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/v1/usage', async (request) => {
     const usage = dependencies.usage;
     if (usage == null) throw new ProxyError('not_found', 'usage accounting is off (USAGE_DATABASE=off)');
-    const { from, to, key, model } = request.query;
+    const [from, to, key, model] = (['from', 'to', 'key', 'model'] as const).map((name) => singleParameter(request.query, name));
     const filter: UsageQuery = { from: from ?? utcDay(dependencies.now() - (DEFAULT_USAGE_DAYS - 1) * DAY_MS), to: to ?? utcDay(dependencies.now()) };
     if (key != null) filter.key = key;
     if (model != null) filter.model = model;
@@ -87,6 +87,13 @@ export function registerObservabilityRoutes(app: FastifyInstance, dependencies: 
       usage,
     };
   });
+}
+
+/** `?key=a&key=b` arrives as a list: one value per parameter, or the caller's 400. */
+function singleParameter(query: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new ProxyError('invalid_request', `${name}: give it once`);
+  return value;
 }
 
 function utcDay(at: number): string {

@@ -68,7 +68,6 @@ const app = await createApp({
   version: packageVersion,
   ...(pretty ? { logStream: createPrettyLogStream(process.stdout) } : {}),
 });
-app.addHook('onClose', async () => usage?.close());
 
 try {
   await app.listen({ port: config.port, host: config.host });
@@ -100,7 +99,9 @@ if (probe.error == null && rangeStatus(probe.version) !== 'inside') lines.push(`
 lines.push(
   `  Anthropic clients: ANTHROPIC_BASE_URL=${base}`,
   `  OpenAI clients:    OPENAI_BASE_URL=${base}/v1   (Chat Completions and Responses)`,
-  config.apiKeys.length > 0 ? '  Auth: a key from PROXY_API_KEYS is required' : '  Auth: none (loopback only); set PROXY_API_KEYS to require a key',
+  config.apiKeys.length > 0
+    ? `  Auth: a key from PROXY_API_KEYS is required (keys named ${config.apiKeys.map((key) => key.name).join(', ')})`
+    : '  Auth: none (loopback only); set PROXY_API_KEYS to require a key',
   `  Status page: ${base}/   Metrics: ${base}/metrics   Usage: ${usage != null ? `${base}/v1/usage (kept in ${usage.location})` : `off${usageProblem != null ? ` (${usageProblem})` : ' (USAGE_DATABASE=off)'}`}`,
 );
 console.log(lines.join('\n'));
@@ -156,7 +157,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       exitNow(1);
     }, config.shutdownGraceMs + EXIT_SLACK_MS).unref();
     app.closeGracefully(config.shutdownGraceMs).then(
-      () => process.exit(0),
+      () => {
+        // After the runner's shutdown: the last turns' usage is written before the file closes.
+        usage?.close();
+        process.exit(0);
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');
         exitNow(1);

@@ -21,7 +21,7 @@ function messageOf(lines: readonly string[], servers: readonly string[]) {
 describe.each(FIXTURE_VERSIONS)('stepMcpRounds on CLI %s', (version) => {
   const lines = fixtureLines('mcp-tool-call', version);
 
-  it('makes the two model calls one message: the call, its result, the answer, with the output tokens of both', () => {
+  it('makes the two model calls one message: the call, its result, the answer, with the tokens of both', () => {
     const { message, events } = messageOf(lines, ['everything']);
     expect(message.content).toEqual([
       { type: 'text', text: 'Let me use the tool.' },
@@ -30,7 +30,8 @@ describe.each(FIXTURE_VERSIONS)('stepMcpRounds on CLI %s', (version) => {
       { type: 'text', text: 'The server said hello.' },
     ]);
     expect(message.stop_reason).toBe('end_turn');
-    expect(message.usage.output_tokens).toBe(28);
+    // As the CLI's result line counts the turn: each call read its whole context (40, then 60 input tokens).
+    expect(message.usage).toMatchObject({ input_tokens: 100, output_tokens: 28, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     expect(events.filter((event) => event.type === 'message_start')).toHaveLength(1);
     expect(events.filter((event) => event.type === 'message_stop')).toHaveLength(1);
     const indexes = events.flatMap((event) => (event.type === 'content_block_start' ? [event.index] : []));

@@ -45,6 +45,8 @@ export interface McpRoundsState {
   /** Messages after the first: their `assistant` echo lines are dropped like their events. */
   foldedMessageIds: Set<string>;
   outputTokens: number;
+  /** Input and cache tokens of every model call so far: each call reads the whole context again, and is billed so. */
+  inputTokens: { input: number; cacheRead: number; cacheCreation: number };
 }
 
 export function createMcpRoundsState(serverNames: readonly string[]): McpRoundsState {
@@ -62,6 +64,7 @@ export function createMcpRoundsState(serverNames: readonly string[]): McpRoundsS
     queuedResults: [],
     foldedMessageIds: new Set(),
     outputTokens: 0,
+    inputTokens: { input: 0, cacheRead: 0, cacheCreation: 0 },
   };
 }
 
@@ -84,10 +87,17 @@ export function stepMcpRounds(state: McpRoundsState, line: CliLine): CliLine[] {
   }
 }
 
+interface InputUsage {
+  input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+  output_tokens?: number | null;
+}
+
 interface StreamEvent {
   type: string;
   index?: number;
-  message?: { id: string; usage?: { output_tokens?: number | null } };
+  message?: { id: string; usage?: InputUsage };
   content_block?: { type: string; id?: string; name?: string };
   delta?: { type?: string; partial_json?: string; stop_reason?: string | null };
   usage?: { output_tokens?: number | null };
@@ -107,6 +117,10 @@ function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
       state.roundCalls = [];
       state.clientCalls = 0;
       state.continuing = false;
+      const usage = event.message?.usage;
+      state.inputTokens.input += usage?.input_tokens ?? 0;
+      state.inputTokens.cacheRead += usage?.cache_read_input_tokens ?? 0;
+      state.inputTokens.cacheCreation += usage?.cache_creation_input_tokens ?? 0;
       if (state.rounds === 1) return [event];
       if (event.message != null) state.foldedMessageIds.add(event.message.id);
       return [];
@@ -164,7 +178,15 @@ function streamEvent(state: McpRoundsState, event: StreamEvent): object[] {
         return results;
       }
       if (state.rounds <= 1) return [...results, event];
-      return [...results, { ...event, usage: { ...event.usage, output_tokens: state.outputTokens + output } }];
+      // The whole message's usage: what every model call of the turn read and wrote (as the CLI's result line counts).
+      const usage = {
+        ...event.usage,
+        input_tokens: state.inputTokens.input,
+        cache_read_input_tokens: state.inputTokens.cacheRead,
+        cache_creation_input_tokens: state.inputTokens.cacheCreation,
+        output_tokens: state.outputTokens + output,
+      };
+      return [...results, { ...event, usage }];
     }
     case 'message_stop':
       return state.continuing ? [] : [event];

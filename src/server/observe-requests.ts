@@ -10,13 +10,17 @@ import type { TurnReport } from '../cli/turn-report.ts';
 
 export type ApiName = 'messages' | 'count_tokens' | 'chat' | 'responses' | 'models' | 'health' | 'metrics' | 'usage' | 'status' | 'page';
 
+/** Every route's API; a route missing here fails the app's start (the onRoute check below), never counts as another. */
 const API_OF_ROUTE: Record<string, ApiName> = {
   '/v1/messages': 'messages',
   '/v1/messages/count_tokens': 'count_tokens',
   '/v1/chat/completions': 'chat',
+  '/chat/completions': 'chat',
   '/v1/responses': 'responses',
+  '/responses': 'responses',
   '/v1/models': 'models',
-  '/v1/models/:model': 'models',
+  '/v1/models/:id': 'models',
+  '/models': 'models',
   '/health': 'health',
   '/metrics': 'metrics',
   '/v1/usage': 'usage',
@@ -59,14 +63,22 @@ declare module 'fastify' {
 }
 
 export interface RequestObserver {
-  /** A turn ended: its report, with the API it served. Called before the request's own record finishes. */
-  turnEnded(report: TurnReport, api: ApiName): void;
+  /**
+   * A turn ended: its report, with the API it served. Called before the request's own record finishes, which gets the
+   * report returned (its model named as metrics and usage name it).
+   */
+  turnEnded(report: TurnReport, api: ApiName): TurnReport;
   /** A request is over, with its turn's report when it ran one. */
   requestFinished(request: FinishedRequest): void;
 }
 
 export function observeRequests(app: FastifyInstance, observer: RequestObserver, now: () => number): void {
   app.decorateRequest('observed', undefined);
+  app.addHook('onRoute', (route) => {
+    // CORS preflights (@fastify/cors) run no turn and are not an API of their own.
+    if (route.method === 'OPTIONS' || (Array.isArray(route.method) && route.method.includes('OPTIONS'))) return;
+    if (!(route.url in API_OF_ROUTE)) throw new Error(`observe-requests.ts: the route ${route.url} has no API in API_OF_ROUTE`);
+  });
   app.addHook('onRequest', async (request, reply) => {
     const record: OpenRecord = { startedAt: now(), turnStarted: false, report: undefined, responseEnded: undefined, finished: false };
     request.observed = record;
@@ -84,10 +96,11 @@ export function turnStarted(request: FastifyRequest): void {
 }
 
 export function turnEnded(request: FastifyRequest, report: TurnReport, observer: RequestObserver, statusCode: () => number): void {
-  observer.turnEnded(report, apiOfRequest(request) ?? 'messages');
+  // Only the three APIs' routes run turns, and every route has its API (checked when it is registered).
+  const recorded = observer.turnEnded(report, apiOfRequest(request)!);
   const record = request.observed;
   if (record == null) return;
-  record.report = report;
+  record.report = recorded;
   finishIfComplete(request, record, statusCode(), observer);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { TurnReport } from '../cli/turn-report.ts';
+import { findModel, upstreamModelId } from '../core/models.ts';
 import type { UsageStore } from '../usage/usage-store.ts';
 import { requestLogFields } from './format-request-log.ts';
 import type { ProxyMetrics } from './metrics.ts';
@@ -38,6 +39,7 @@ export function createRequestObserver(parts: {
         ok: report.outcome !== 'failed',
       });
       parts.turnObserver?.(report);
+      return report;
     },
     requestFinished(request: FinishedRequest) {
       parts.metrics.recordRequest(request);
@@ -52,18 +54,23 @@ export function createRequestObserver(parts: {
 }
 
 /**
- * A turn that failed before its answer started names only the requested model (`sonnet`); the model that alias was
- * last served by stands in, so its error is counted on the same row as its successes.
+ * A turn that failed before its answer started names only the requested model (`sonnet`); the model that name was
+ * last served by stands in, so its error is counted on the same row as its successes. A name never served and not in
+ * the catalogue counts as `other`: the client chooses it, and each new one would be a metric series and a usage row.
  */
 class ServedModels {
   private readonly byRequested = new Map<string, string>();
+  private readonly served = new Set<string>();
 
   resolve(report: TurnReport): TurnReport {
-    if (report.model !== report.requestedModel) {
+    if (report.model !== report.requestedModel || report.usage != null) {
       this.byRequested.set(report.requestedModel, report.model);
+      this.served.add(report.model);
       return report;
     }
-    const served = this.byRequested.get(report.requestedModel);
-    return served != null ? { ...report, model: served } : report;
+    const model =
+      this.byRequested.get(report.requestedModel) ??
+      (this.served.has(report.model) || findModel(upstreamModelId(report.model)) != null ? report.model : 'other');
+    return { ...report, model };
   }
 }

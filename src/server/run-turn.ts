@@ -36,7 +36,6 @@ export function runTurn(
   const completed = completeTurn(turn, request, dependencies.config);
   if (ignored.length > 0) void reply.header('x-proxy-ignored', formatIgnoredHeader(ignored));
   let started = false;
-  turnStarted(request);
   // The client going away stops the turn silently; the shutdown's grace period ending stops it with its error.
   const signal = AbortSignal.any([abortOnDisconnect(reply), request.server.shutdownSignal]);
   // After every protocol's translation, so the opt-in OpenClaw settings apply alike to all three APIs.
@@ -57,12 +56,17 @@ export function runTurn(
     onStarted: () => (started = true),
     onReport: (report) => {
       reportToHealth(report, dependencies.cliHealth);
-      turnEnded(request, report, request.server.requestObserver, () => reply.statusCode);
+      try {
+        turnEnded(request, report, request.server.requestObserver, () => reply.statusCode);
+      } catch (error) {
+        // Metrics, usage and logs never decide how a turn ends.
+        request.log.error({ err: error }, 'recording the turn failed');
+      }
     },
     onQuota: quota.record,
     awaitQuota: quota.awaited,
   });
-  return { events: quota.guard(mapEvents(events, adapted.toClient)), started: () => started };
+  return { events: quota.guard(mapEvents(events, adapted.toClient, () => turnStarted(request))), started: () => started };
 }
 
 /**
@@ -82,10 +86,13 @@ function completeTurn(turn: TurnRequest, request: FastifyRequest, config: AppDep
   return completed;
 }
 
+/** Runs `onStart` when the turn's events are first read: only then is a turn report sure to come. */
 async function* mapEvents(
   events: AsyncIterable<RawMessageStreamEvent>,
   map: (event: RawMessageStreamEvent) => RawMessageStreamEvent,
+  onStart: () => void,
 ): AsyncGenerator<RawMessageStreamEvent> {
+  onStart();
   for await (const event of events) yield map(event);
 }
 

@@ -5,6 +5,8 @@
  * proxy's keys when keys are set.
  */
 
+import type { UsageRow } from '../usage/usage-store.ts';
+
 export interface StatusSnapshot {
   /** RFC 3339. */
   generated_at: string;
@@ -62,15 +64,5 @@ export interface RecentRequest {
   cache_creation_input_tokens: number;
 }
 
-export interface UsageDay {
-  /** YYYY-MM-DD, UTC. */
-  date: string;
-  key: string;
-  model: string;
-  requests: number;
-  errors: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
-}
+/** One UTC day, key and model of usage accounting. */
+export type UsageDay = UsageRow;

@@ -28,8 +28,12 @@ export interface SqliteBackend {
   load(): (path: string) => SqliteDatabase;
 }
 
-/** Two proxies, or a proxy and `claude-proxy usage`, may hold the same file: wait this long for the other's lock. */
-const BUSY_TIMEOUT_MS = 5000;
+/**
+ * Two proxies may write the same file (a usage command only reads, which WAL never blocks): wait this long for the
+ * other's lock. Short, because a proxy writes on its event loop; a write that still finds the file busy is dropped
+ * and reported rather than holding every request up.
+ */
+const BUSY_TIMEOUT_MS = 250;
 
 interface NativeDatabase {
   exec(sql: string): unknown;
@@ -130,6 +134,9 @@ export function openSqlite(path: string, backends: readonly SqliteBackend[] = SQ
     database.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // WAL lets readers (the usage command) read while a proxy writes; an in-memory database ignores it.
     database.exec('PRAGMA journal_mode = WAL');
+    // With WAL, NORMAL is durable across a crash of the process and syncs at checkpoints, not per write: better-sqlite3
+    // builds with it by default, node:sqlite does not (FULL would sync the disk on every turn).
+    database.exec('PRAGMA synchronous = NORMAL');
   } catch (error) {
     database.close();
     throw error;

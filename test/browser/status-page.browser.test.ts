@@ -220,6 +220,11 @@ describe('the status page with proxy keys', () => {
     expect(await page.locator('#key-error').isVisible()).toBe(false);
     expect(await page.locator('#content').isVisible()).toBe(false);
 
+    // A key no header can carry (a pasted zero-width space) is refused before any fetch.
+    await page.locator('#key').fill('sk-\u200bpasted');
+    await page.locator('#key-form button[type=submit]').click();
+    expect(await textOnceItHas(page, '#key-error', 'printable ASCII')).toContain('check what was pasted');
+
     await page.locator('#key').fill('not-the-key');
     await page.locator('#key-form button[type=submit]').click();
     expect(await textOnceItHas(page, '#key-error', 'refused')).toContain('invalid API key');

@@ -42,19 +42,27 @@ describe('metrics', () => {
     await send('chat', { key: 'sk-cursor', stream: true });
     await send('responses', { key: 'sk-other' });
     await send('responses', { key: 'sk-other', stream: true });
+    // The OpenAI paths without /v1 are the same APIs.
+    const unprefixed = await fetch(new URL('/chat/completions', proxy.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-other' },
+      body: JSON.stringify(REQUESTS.chat.body),
+    });
+    expect(unprefixed.status).toBe(200);
     expect((await get('/metrics')).status).toBe(401);
     const scraped = await get('/metrics', 'sk-cursor');
     expect(scraped.headers.get('content-type')).toContain('text/plain');
     const metrics = await scraped.text();
     expect(sample(metrics, 'claude_proxy_requests_total', { api: 'messages', route: '/v1/messages', model: 'claude-sonnet-4-6', status: '200' })).toBe(1);
     expect(sample(metrics, 'claude_proxy_requests_total', { api: 'responses', status: '200' })).toBe(2);
-    expect(sample(metrics, 'claude_proxy_turns_total', { api: 'chat', served: 'cold', outcome: 'completed' })).toBe(1);
+    expect(sample(metrics, 'claude_proxy_turns_total', { api: 'chat', served: 'cold', outcome: 'completed' })).toBe(2);
+    expect(sample(metrics, 'claude_proxy_requests_total', { api: 'chat', route: '/chat/completions', status: '200' })).toBe(1);
     expect(sample(metrics, 'claude_proxy_tokens_total', { key: 'cursor', type: 'input' })).toBe(24);
     expect(sample(metrics, 'claude_proxy_tokens_total', { key: 'cursor', type: 'output' })).toBe(10);
-    expect(sample(metrics, 'claude_proxy_tokens_total', { key: 'key 2', type: 'output' })).toBe(10);
+    expect(sample(metrics, 'claude_proxy_tokens_total', { key: 'key 2', type: 'output' })).toBe(15);
     expect(sample(metrics, 'claude_proxy_time_to_first_token_seconds_count', { api: 'responses', served: 'cold' })).toBe(2);
     expect(sample(metrics, 'claude_proxy_request_duration_seconds_count', { api: 'chat', stream: 'true' })).toBe(1);
-    expect(sample(metrics, 'claude_proxy_queue_wait_seconds_count')).toBe(4);
+    expect(sample(metrics, 'claude_proxy_queue_wait_seconds_count')).toBe(5);
     expect(metrics).toContain('claude_proxy_processes{kind="running"} 0');
     // The 401 of the first scrape is a request too, with no turn.
     expect(sample(metrics, 'claude_proxy_requests_total', { api: 'metrics', status: '401' })).toBe(1);
@@ -67,6 +75,23 @@ describe('metrics', () => {
     expect(sample(metrics, 'claude_proxy_upstream_errors_total', { status: '529', kind: 'overloaded' })).toBe(1);
     expect(sample(metrics, 'claude_proxy_turns_total', { api: 'messages', outcome: 'failed' })).toBe(1);
     expect(sample(metrics, 'claude_proxy_requests_total', { api: 'messages', status: '529' })).toBe(1);
+  });
+
+  it('counts a failed turn of a model name never served and not in the catalogue as `other`: clients choose names', async () => {
+    proxy = await startInProcessProxy({ runner: { scenario: () => 'error-529' } });
+    for (const model of ['claude-sonnet-made-up-1', 'claude-sonnet-made-up-2']) {
+      const response = await fetch(new URL('/v1/messages', proxy.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...REQUESTS.messages.body, model }),
+      });
+      expect(response.status).toBe(529);
+    }
+    const metrics = await (await get('/metrics')).text();
+    expect(sample(metrics, 'claude_proxy_turns_total', { api: 'messages', outcome: 'failed' })).toBe(2);
+    expect(metrics).not.toContain('made-up');
+    const usage = (await (await get('/v1/usage')).json()) as { data: unknown[] };
+    expect(usage.data).toEqual([expect.objectContaining({ model: 'other', requests: 2, errors: 2 })]);
   });
 });
 
@@ -91,7 +116,9 @@ describe('usage accounting', () => {
     expect(future.data).toEqual([]);
     const bad = await get('/v1/usage?from=yesterday', 'sk-cline');
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(await bad.json())).toContain('expected a date as YYYY-MM-DD');
+    expect(JSON.stringify(await bad.json())).toContain('from must be a date as YYYY-MM-DD (UTC), got \\"yesterday\\"');
+    for (const query of ['to=2026-13-01', 'from=2024-02-30', 'from=2026-12-02&to=2026-12-01'])
+      expect((await get(`/v1/usage?${query}`, 'sk-cline')).status, query).toBe(400);
     const twice = await get('/v1/usage?key=cursor&key=cline', 'sk-cline');
     expect(twice.status).toBe(400);
     expect(JSON.stringify(await twice.json())).toContain('key: give it once');

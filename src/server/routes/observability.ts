@@ -6,12 +6,11 @@
 import type { FastifyInstance } from 'fastify';
 import { rangeStatus } from '../../cli/tested-cli-versions.ts';
 import { ProxyError } from '../../errors.ts';
-import type { UsageQuery, UsageRow } from '../../usage/usage-store.ts';
+import { addUtcDays, parseUtcDay, utcDayOf, type UsageQuery, type UsageRow } from '../../usage/usage-store.ts';
 import type { AppDependencies } from '../create-app.ts';
 import type { StatusSnapshot } from '../status-snapshot.ts';
-import { quotaForHealth } from './health.ts';
+import { quotaForHealth } from '../quota-for-health.ts';
 
-const DAY_MS = 86_400_000;
 /** The status page's usage charts. */
 const STATUS_USAGE_DAYS = 14;
 const DEFAULT_USAGE_DAYS = 30;
@@ -28,10 +27,10 @@ export function registerObservabilityRoutes(app: FastifyInstance, dependencies: 
     const usage = dependencies.usage;
     if (usage == null) throw new ProxyError('not_found', 'usage accounting is off (USAGE_DATABASE=off)');
     const [from, to, key, model] = (['from', 'to', 'key', 'model'] as const).map((name) => singleParameter(request.query, name));
-    const filter: UsageQuery = { from: from ?? utcDay(dependencies.now() - (DEFAULT_USAGE_DAYS - 1) * DAY_MS), to: to ?? utcDay(dependencies.now()) };
+    const filter = usageRange(from, to, DEFAULT_USAGE_DAYS, dependencies.now());
     if (key != null) filter.key = key;
     if (model != null) filter.model = model;
-    const rows = await queryUsage(usage.query.bind(usage), filter);
+    const rows = await usage.query(filter);
     return { object: 'usage', from: filter.from, to: filter.to, data: rows, totals: totalsOf(rows) };
   });
 
@@ -40,10 +39,7 @@ export function registerObservabilityRoutes(app: FastifyInstance, dependencies: 
     const cli = dependencies.cliHealth.state;
     const stats = dependencies.runner.stats();
     const quota = quotaForHealth(app.latestQuota.current);
-    const usage =
-      dependencies.usage != null
-        ? await queryUsage(dependencies.usage.query.bind(dependencies.usage), { from: utcDay(now - (STATUS_USAGE_DAYS - 1) * DAY_MS), to: utcDay(now) })
-        : [];
+    const usage = dependencies.usage != null ? await dependencies.usage.query(usageRange(undefined, undefined, STATUS_USAGE_DAYS, now)) : [];
     const range = rangeStatus(cli.version);
     return {
       generated_at: new Date(now).toISOString(),
@@ -96,19 +92,20 @@ function singleParameter(query: Record<string, string | string[] | undefined>, n
   return value;
 }
 
-function utcDay(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
-}
-
-/** A malformed date is the caller's mistake (400); anything else the store says is ours. */
-async function queryUsage(query: (filter: UsageQuery) => Promise<UsageRow[]>, filter: UsageQuery): Promise<UsageRow[]> {
-  for (const [name, value] of [
-    ['from', filter.from],
-    ['to', filter.to],
-  ] as const) {
-    if (value != null && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new ProxyError('invalid_request', `${name}: expected a date as YYYY-MM-DD, got "${value}"`);
+/**
+ * The days asked for, checked: a malformed or impossible date, or a range that ends before it starts, is the caller's
+ * 400. Without `to`, today (UTC); without `from`, `days` days up to `to`.
+ */
+function usageRange(from: string | undefined, to: string | undefined, days: number, now: number): UsageQuery & { from: string; to: string } {
+  const end = to ?? utcDayOf(now);
+  try {
+    parseUtcDay(end, 'to');
+    const start = from ?? addUtcDays(end, -(days - 1));
+    if (parseUtcDay(start, 'from') > parseUtcDay(end, 'to')) throw new Error(`from (${start}) is after to (${end})`);
+    return { from: start, to: end };
+  } catch (error) {
+    throw new ProxyError('invalid_request', (error as Error).message);
   }
-  return query(filter);
 }
 
 function totalsOf(rows: readonly UsageRow[]) {

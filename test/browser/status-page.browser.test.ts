@@ -248,3 +248,42 @@ describe('the status page with proxy keys', () => {
     await context.close();
   });
 });
+
+describe('the status page under a subscription login', () => {
+  let proxy: InProcessProxy;
+
+  beforeAll(async () => {
+    if (SKIP_REASON != null) return;
+    proxy = await startInProcessProxy();
+    // What a turn's rate_limit_event line leaves (src/cli/track-quota.ts): 42 % of the five-hour window used.
+    const now = Date.now();
+    proxy.app.latestQuota.record(
+      {
+        status: 'allowed',
+        rateLimitType: 'five_hour',
+        resetsAt: Math.floor(now / 1000) + 2 * 3600 + 13 * 60 + 30,
+        utilization: 0.42,
+        unifiedWindows: {
+          five_hour: { status: 'allowed', utilization: 0.42, resetsAt: Math.floor(now / 1000) + 2 * 3600 + 13 * 60 + 30 },
+          seven_day: { status: 'allowed', utilization: 0.1, resetsAt: Math.floor(now / 1000) + 5 * 86_400 },
+        },
+      },
+      now,
+    );
+  });
+  afterAll(async () => proxy?.close());
+
+  it('shows the quota of each window with its reset time', async ({ skip }) => {
+    skip(SKIP_REASON != null, SKIP_REASON);
+    const { context, page, problems } = await openPage();
+    await page.goto(new URL('/', proxy.url).href);
+    const quota = await textOnceItHas(page, '#quota', '42% used');
+    expect(quota).toContain('five hour');
+    expect(quota).toMatch(/in 2 h 1[23] min/);
+    expect(quota).toContain('seven day');
+    expect(quota).toMatch(/seven day: 10%.*resets.*\(in 4 d 2[23] h\)/);
+    await page.screenshot({ path: `${SCREENSHOTS}/status-page-quota.png` });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -67,6 +67,8 @@ export default tseslint.config(
   { files: ['src/server/**/*.ts'], ignores: ['**/*.test.ts'], rules: restrict(NO_ENTRY) },
   // Usage accounting: storage and its command, below the server; it knows nothing of HTTP, the CLI or the protocols.
   { files: ['src/usage/**/*.ts'], ignores: ['**/*.test.ts', ...PURE_USAGE_FILES], rules: restrict(NO_HTTP, NO_SERVER, NO_CLI, NO_PROTOCOLS, NO_ENTRY) },
+  // Subscription accounts: their files and the `accounts` command; they may probe the CLI, nothing above.
+  { files: ['src/accounts/**/*.ts'], ignores: ['**/*.test.ts'], rules: restrict(NO_HTTP, NO_SERVER, NO_PROTOCOLS, NO_ENTRY) },
   { files: PURE_USAGE_FILES, rules: { ...restrict(NO_IO, NO_HTTP, NO_SERVER, NO_CLI, NO_PROTOCOLS, NO_ENTRY), ...PURE_RULES } },
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', '**/*.test.ts'],

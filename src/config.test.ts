@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       mcpAllowedUrls: [],
       usageDatabase: join(homedir(), '.claude-cli-proxy', 'usage.db'),
       logFormat: 'auto',
+      accountsDirectory: join(homedir(), '.claude-cli-proxy', 'accounts'),
       defaultModel: undefined,
       defaultEffort: undefined,
       enableThinking: false,

@@ -70,6 +70,8 @@ export interface Config {
   usageDatabase: string | undefined;
   /** One line per request: `json`, `pretty` (short, for a terminal) or `auto` (pretty when stdout is a terminal). */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** Where the subscription accounts live (ACCOUNTS_DIR), one folder each (`claude-proxy accounts`). */
+  accountsDirectory: string;
 }
 
 export interface ApiKey {
@@ -114,6 +116,7 @@ const envSchema = z.object({
   PROXY_API_KEYS: listText.optional(),
   USAGE_DATABASE: z.string().trim().min(1).optional(),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], 'LOG_FORMAT must be auto, json or pretty').optional(),
+  ACCOUNTS_DIR: z.string().trim().min(1).optional(),
   REQUIRE_AUTH: booleanText.optional(),
   CLAUDE_PATH: z.string().trim().min(1).optional(),
   REQUEST_TIMEOUT_MS: positiveInteger('REQUEST_TIMEOUT_MS').optional(),
@@ -155,13 +158,14 @@ export interface CommandLine {
 export const USAGE = `Usage: claude-proxy [port] [--host HOST] [--cwd DIR]
        claude-proxy doctor     checks the CLI: which one, its version, its login, and what the model would see
        claude-proxy usage      the usage per key and model (--days N, --from/--to YYYY-MM-DD, --key, --model, --json)
+       claude-proxy accounts   subscription accounts: add NAME [--token-stdin], list, remove NAME
 
 Serves the Anthropic Messages API and the OpenAI Chat Completions and Responses APIs from the logged-in Claude Code CLI.
 Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory), --help, --version.
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, STREAM_QUIET_TIMEOUT_MS, REQUEST_BODY_TIMEOUT_MS, SHUTDOWN_GRACE_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
 MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS, IDLE_MEMORY_MB, OPENCLAW_TOOL_MAPPING, OPENCLAW_PROMPT_FILTER,
-PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING, USAGE_DATABASE, LOG_FORMAT.`;
+PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING, USAGE_DATABASE, LOG_FORMAT, ACCOUNTS_DIR.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -268,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     mcpAllowedUrls: Object.freeze(settings.PROXY_MCP_ALLOWED_URLS ?? []),
     usageDatabase: usageDatabase(settings.USAGE_DATABASE, env.HOME),
     logFormat: settings.LOG_FORMAT ?? 'auto',
+    accountsDirectory: settings.ACCOUNTS_DIR != null ? resolve(settings.ACCOUNTS_DIR) : join(homeOf(env.HOME), '.claude-cli-proxy', 'accounts'),
   });
 }
 
@@ -291,7 +296,11 @@ function namedKeys(entries: readonly string[]): readonly ApiKey[] {
 /** USAGE_DATABASE: a file path, or `off`; by default ~/.claude-cli-proxy/usage.db (kept across restarts). */
 function usageDatabase(setting: string | undefined, home: string | undefined): string | undefined {
   if (setting != null) return ['off', 'false', '0', 'no'].includes(setting.toLowerCase()) ? undefined : resolve(setting);
-  return join(home != null && home !== '' ? home : homedir(), '.claude-cli-proxy', 'usage.db');
+  return join(homeOf(home), '.claude-cli-proxy', 'usage.db');
+}
+
+function homeOf(home: string | undefined): string {
+  return home != null && home !== '' ? home : homedir();
 }
 
 /** PROXY_MCP_CONFIG: the path of a JSON file, or the JSON itself (it starts with "{"). */

@@ -15,17 +15,18 @@ import { createApp } from './server/create-app.ts';
 import { checkCliFidelity } from './cli/check-cli-fidelity.ts';
 import { createPrettyLogStream } from './server/pretty-log-stream.ts';
 import { runUsageCommand } from './usage/usage-command.ts';
+import { runAccountsCommand } from './accounts/accounts-command.ts';
 import { openUsageStore, type UsageStore } from './usage/usage-store.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** `claude-proxy doctor [options]` checks the CLI instead of serving; `claude-proxy usage [options]` prints the usage. */
-const command = process.argv[2] === 'doctor' || process.argv[2] === 'usage' ? process.argv[2] : undefined;
+const command = ['doctor', 'usage', 'accounts'].includes(process.argv[2] ?? '') ? process.argv[2] : undefined;
 const argv = process.argv.slice(command != null ? 3 : 2);
 
 function readConfig(): Config {
   try {
-    const commandLine = parseCommandLine(command === 'usage' ? [] : argv);
+    const commandLine = parseCommandLine(command === 'usage' || command === 'accounts' ? [] : argv);
     if (commandLine.help) {
       console.log(USAGE);
       process.exit(0);
@@ -34,7 +35,7 @@ function readConfig(): Config {
       console.log(packageVersion);
       process.exit(0);
     }
-    return loadConfig(process.env, command === 'usage' ? [] : argv);
+    return loadConfig(process.env, command === 'usage' || command === 'accounts' ? [] : argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`claude-proxy: ${error.message}`);
@@ -47,6 +48,21 @@ function readConfig(): Config {
 const config = readConfig();
 if (command === 'doctor') process.exit(await runDoctor(config, process.env, (line) => console.log(line)));
 if (command === 'usage') process.exit(await runUsageCommand(argv, config.usageDatabase, (line) => console.log(line), Date.now()));
+if (command === 'accounts') {
+  process.exit(
+    await runAccountsCommand(argv, {
+      directory: config.accountsDirectory,
+      claudePath: config.claudePath,
+      environment: process.env,
+      print: (line) => console.log(line),
+      readStdin: async () => {
+        let text = '';
+        for await (const chunk of process.stdin) text += String(chunk);
+        return text;
+      },
+    }),
+  );
+}
 const cwd = config.cwd ?? ensurePrivateWorkDirectory();
 const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, process.env), now: Date.now, intervalMs: 30_000 });
 await cliHealth.refresh();

@@ -45,10 +45,14 @@ export interface UsageQuery {
 export interface UsageStore {
   /** Never throws: a write that fails is reported once through onError and dropped (a full disk must not fail turns). */
   record(entry: UsageEntry): void;
-  /** Rows ordered by date, key, model. Async so that a PostgreSQL store (a later issue) fits the same interface. */
+  /** Rows ordered by date, key, model. Async so that the PostgreSQL store (postgres-usage-store.ts) fits the same interface. */
   query(filter?: UsageQuery): Promise<UsageRow[]>;
-  close(): void;
-  /** Where it keeps the rows: the file path, or ':memory:' */
+  /**
+   * Closes the store; closing twice is harmless. A store that writes behind `record` (PostgreSQL) first writes what is
+   * pending, so await it before the process exits. SQLite's closes the file at once (a second close included).
+   */
+  close(): Promise<void>;
+  /** Where it keeps the rows: the file path, ':memory:', or a PostgreSQL URL without its password */
   readonly location: string;
 }
 
@@ -77,21 +81,94 @@ export function addUtcDays(day: string, days: number): string {
 }
 
 const TOKEN_COLUMNS = ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const;
-const COUNT_COLUMNS = ['requests', 'errors', ...TOKEN_COLUMNS] as const;
-const ROW_COLUMNS = ['date', 'key', 'model', ...COUNT_COLUMNS] as const;
+/** The columns a turn adds to, in table order; every store sums exactly these. */
+export const USAGE_COUNT_COLUMNS = ['requests', 'errors', ...TOKEN_COLUMNS] as const;
+/** A row's columns in table order: the day, key and model that identify it, then its counts. */
+export const USAGE_ROW_COLUMNS = ['date', 'key', 'model', ...USAGE_COUNT_COLUMNS] as const;
+
+/** What one turn adds: the values of USAGE_ROW_COLUMNS, in that order (its UTC day, key, model, then its counts). */
+export type UsageRowValues = [
+  date: string,
+  key: string,
+  model: string,
+  requests: number,
+  errors: number,
+  inputTokens: number,
+  outputTokens: number,
+  cacheReadInputTokens: number,
+  cacheCreationInputTokens: number,
+];
+
+/** The row values one finished turn adds, in USAGE_ROW_COLUMNS order. */
+export function usageRowValuesOf(entry: UsageEntry): UsageRowValues {
+  return [
+    utcDayOf(entry.at),
+    entry.key,
+    entry.model,
+    1,
+    entry.ok ? 0 : 1,
+    entry.inputTokens,
+    entry.outputTokens,
+    entry.cacheReadInputTokens,
+    entry.cacheCreationInputTokens,
+  ];
+}
+
+/** One condition of a usage query: `column operator value`, each store writing its own placeholder. */
+export interface UsageCondition {
+  column: 'date' | 'key' | 'model';
+  operator: '>=' | '<=' | '=';
+  value: string;
+}
+
+/**
+ * The conditions of a usage query, in a fixed order; throws an Error (a 400 for the route) on a malformed day or a
+ * `from` after `to`. YYYY-MM-DD strings order as the days do, so a store may compare the dates as text.
+ */
+export function usageConditionsOf(filter: UsageQuery): UsageCondition[] {
+  if (filter.from != null) parseUtcDay(filter.from, 'from');
+  if (filter.to != null) parseUtcDay(filter.to, 'to');
+  if (filter.from != null && filter.to != null && filter.from > filter.to) throw new Error(`from (${filter.from}) is after to (${filter.to})`);
+  const candidates: { column: UsageCondition['column']; operator: UsageCondition['operator']; value: string | undefined }[] = [
+    { column: 'date', operator: '>=', value: filter.from },
+    { column: 'date', operator: '<=', value: filter.to },
+    { column: 'key', operator: '=', value: filter.key },
+    { column: 'model', operator: '=', value: filter.model },
+  ];
+  return candidates.filter((condition): condition is UsageCondition => condition.value != null);
+}
+
+/**
+ * A row as a database driver returned it, as a UsageRow: text stays text and counts become numbers (PostgreSQL's
+ * `bigint` comes back as a string, SQLite's INTEGER as a number or a bigint). Exact up to 2^53, far above any day.
+ */
+export function toUsageRow(raw: unknown): UsageRow {
+  const record = raw as Record<string, unknown>;
+  return {
+    date: String(record.date),
+    key: String(record.key),
+    model: String(record.model),
+    requests: Number(record.requests),
+    errors: Number(record.errors),
+    input_tokens: Number(record.input_tokens),
+    output_tokens: Number(record.output_tokens),
+    cache_read_input_tokens: Number(record.cache_read_input_tokens),
+    cache_creation_input_tokens: Number(record.cache_creation_input_tokens),
+  };
+}
 
 // WITHOUT ROWID: the primary key is the only way rows are found, so the table is stored as that index.
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS usage_daily (
   date TEXT NOT NULL,
   key TEXT NOT NULL,
   model TEXT NOT NULL,
-  ${COUNT_COLUMNS.map((column) => `${column} INTEGER NOT NULL DEFAULT 0`).join(',\n  ')},
+  ${USAGE_COUNT_COLUMNS.map((column) => `${column} INTEGER NOT NULL DEFAULT 0`).join(',\n  ')},
   PRIMARY KEY (date, key, model)
 ) WITHOUT ROWID`;
 
-const UPSERT = `INSERT INTO usage_daily (${ROW_COLUMNS.join(', ')})
-VALUES (${ROW_COLUMNS.map(() => '?').join(', ')})
-ON CONFLICT (date, key, model) DO UPDATE SET ${COUNT_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`).join(', ')}`;
+const UPSERT = `INSERT INTO usage_daily (${USAGE_ROW_COLUMNS.join(', ')})
+VALUES (${USAGE_ROW_COLUMNS.map(() => '?').join(', ')})
+ON CONFLICT (date, key, model) DO UPDATE SET ${USAGE_COUNT_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`).join(', ')}`;
 
 function migrate(database: SqliteDatabase, location: string): void {
   // IMMEDIATE takes the write lock before reading the version, so two processes creating the file do not both migrate.
@@ -127,39 +204,15 @@ function prepareUpsert(database: SqliteDatabase, location: string): SqliteStatem
   }
 }
 
-function toRow(raw: unknown): UsageRow {
-  const record = raw as Record<string, unknown>;
-  return {
-    date: String(record.date),
-    key: String(record.key),
-    model: String(record.model),
-    requests: Number(record.requests),
-    errors: Number(record.errors),
-    input_tokens: Number(record.input_tokens),
-    output_tokens: Number(record.output_tokens),
-    cache_read_input_tokens: Number(record.cache_read_input_tokens),
-    cache_creation_input_tokens: Number(record.cache_creation_input_tokens),
-  };
-}
-
 function selectRows(database: SqliteDatabase, filter: UsageQuery): UsageRow[] {
-  if (filter.from != null) parseUtcDay(filter.from, 'from');
-  if (filter.to != null) parseUtcDay(filter.to, 'to');
-  if (filter.from != null && filter.to != null && filter.from > filter.to) throw new Error(`from (${filter.from}) is after to (${filter.to})`);
-  // YYYY-MM-DD strings order as the days do, so the dates compare as text.
-  const candidates: [sql: string, value: string | undefined][] = [
-    ['date >= ?', filter.from],
-    ['date <= ?', filter.to],
-    ['key = ?', filter.key],
-    ['model = ?', filter.model],
-  ];
-  const conditions = candidates.filter((condition): condition is [string, string] => condition[1] != null);
-  const where = conditions.length > 0 ? ` WHERE ${conditions.map(([sql]) => sql).join(' AND ')}` : '';
-  const sql = `SELECT ${ROW_COLUMNS.join(', ')} FROM usage_daily${where} ORDER BY date, key, model`;
+  // The dates are TEXT: YYYY-MM-DD compares as the days do.
+  const conditions = usageConditionsOf(filter);
+  const where = conditions.length > 0 ? ` WHERE ${conditions.map(({ column, operator }) => `${column} ${operator} ?`).join(' AND ')}` : '';
+  const sql = `SELECT ${USAGE_ROW_COLUMNS.join(', ')} FROM usage_daily${where} ORDER BY date, key, model`;
   return database
     .prepare(sql)
-    .all(...conditions.map(([, value]) => value))
-    .map(toRow);
+    .all(...conditions.map(({ value }) => value))
+    .map(toUsageRow);
 }
 
 /**
@@ -177,17 +230,7 @@ export function openUsageStore(path: string, options: { onError?: (error: unknow
     location: path,
     record(entry) {
       try {
-        upsert.run(
-          utcDayOf(entry.at),
-          entry.key,
-          entry.model,
-          1,
-          entry.ok ? 0 : 1,
-          entry.inputTokens,
-          entry.outputTokens,
-          entry.cacheReadInputTokens,
-          entry.cacheCreationInputTokens,
-        );
+        upsert.run(...usageRowValuesOf(entry));
       } catch (error) {
         onError(error);
       }
@@ -196,11 +239,15 @@ export function openUsageStore(path: string, options: { onError?: (error: unknow
     async query(filter = {}) {
       return selectRows(database, filter);
     },
+    // Not async: the file closes during the call (a caller that does not await still finds it closed), and a failure
+    // to close throws there as before.
     close() {
       // node:sqlite throws on a second close; closing twice is harmless for callers.
-      if (closed) return;
-      closed = true;
-      database.close();
+      if (!closed) {
+        closed = true;
+        database.close();
+      }
+      return Promise.resolve();
     },
   };
 }

@@ -30,8 +30,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.e2e.test.ts'],
           // Files whose proxies set their own pool sizes (bin, pool), or that exercise clients or inputs rather than the
           // process path (codex, agents-sdk, fuzz, health), would only repeat the e2e project. The quota is read from
-          // the turn's lines before its process is kept or ended (quota), the same on either path.
-          exclude: ['test/e2e/{bin,pool,codex,claude-code-client,agents-sdk,fuzz,health,memory-budget,quota}.e2e.test.ts'],
+          // the turn's lines before its process is kept or ended (quota), the same on either path. The fleet, the shared
+          // usage store and the accounts route requests, not processes.
+          exclude: ['test/e2e/{bin,pool,codex,claude-code-client,agents-sdk,fuzz,health,memory-budget,quota,fleet-nginx,usage-postgres,accounts}.e2e.test.ts'],
           environment: 'node',
           maxWorkers: 2,
           sequence: { groupOrder: 2 },
@@ -49,7 +50,8 @@ export default defineConfig({
           include: ['test/e2e/**/*.e2e.test.ts'],
           // What differs between CLI versions is the wire: the client libraries (codex, agents-sdk) and the volume runs
           // (fuzz, soak) add nothing the other files do not already check on the oldest CLI.
-          exclude: ['test/e2e/{codex,agents-sdk,fuzz,soak}.e2e.test.ts'],
+          // nginx and PostgreSQL (fleet-nginx, usage-postgres) do not depend on the CLI's version.
+          exclude: ['test/e2e/{codex,agents-sdk,fuzz,soak,fleet-nginx,usage-postgres}.e2e.test.ts'],
           environment: 'node',
           maxWorkers: 2,
           sequence: { groupOrder: 3 },

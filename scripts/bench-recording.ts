@@ -75,7 +75,7 @@ export function recordingCostPerTurn(median: (values: number[]) => number): { mi
     }
     batches.push(((performance.now() - started) * 1000) / BATCH);
   }
-  usage.close();
+  void usage.close();
   rmSync(directory, { recursive: true, force: true });
   return { microseconds: median(batches), turns: batches.length * BATCH };
 }

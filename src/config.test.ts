@@ -58,6 +58,8 @@ describe('loadConfig', () => {
       usageDatabase: join(homedir(), '.claude-cli-proxy', 'usage.db'),
       logFormat: 'auto',
       accountsDirectory: join(homedir(), '.claude-cli-proxy', 'accounts'),
+      keyAccounts: new Map(),
+      usageDatabaseUrl: undefined,
       defaultModel: undefined,
       defaultEffort: undefined,
       enableThinking: false,

@@ -68,10 +68,14 @@ export interface Config {
   mcpAllowedUrls: readonly string[];
   /** The SQLite file usage is counted in per key, model and day (USAGE_DATABASE); undefined: usage accounting off. */
   usageDatabase: string | undefined;
+  /** A PostgreSQL database a fleet shares for usage accounting instead (USAGE_DATABASE_URL); it wins over the file. */
+  usageDatabaseUrl: string | undefined;
   /** One line per request: `json`, `pretty` (short, for a terminal) or `auto` (pretty when stdout is a terminal). */
   logFormat: 'auto' | 'json' | 'pretty';
   /** Where the subscription accounts live (ACCOUNTS_DIR), one folder each (`claude-proxy accounts`). */
   accountsDirectory: string;
+  /** Keys bound to one account (KEY_ACCOUNTS=keyname:account,...), by key name. */
+  keyAccounts: ReadonlyMap<string, string>;
 }
 
 export interface ApiKey {
@@ -115,8 +119,14 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).optional(),
   PROXY_API_KEYS: listText.optional(),
   USAGE_DATABASE: z.string().trim().min(1).optional(),
+  USAGE_DATABASE_URL: z
+    .string()
+    .trim()
+    .refine((url) => /^postgres(ql)?:\/\//.test(url) && URL.canParse(url), 'USAGE_DATABASE_URL must be a postgres:// (or postgresql://) URL')
+    .optional(),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], 'LOG_FORMAT must be auto, json or pretty').optional(),
   ACCOUNTS_DIR: z.string().trim().min(1).optional(),
+  KEY_ACCOUNTS: listText.optional(),
   REQUIRE_AUTH: booleanText.optional(),
   CLAUDE_PATH: z.string().trim().min(1).optional(),
   REQUEST_TIMEOUT_MS: positiveInteger('REQUEST_TIMEOUT_MS').optional(),
@@ -165,7 +175,7 @@ Options: [port] or --port N, --host HOST, --cwd DIR (the CLI's working directory
 Settings come from environment variables (see README): PORT, HOST, PROXY_API_KEYS, REQUIRE_AUTH, CLAUDE_PATH,
 REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, STREAM_QUIET_TIMEOUT_MS, REQUEST_BODY_TIMEOUT_MS, SHUTDOWN_GRACE_MS, KEEPALIVE_INTERVAL_MS, LOG_LEVEL, CORS_ORIGINS, CLAUDE_PROXY_CWD,
 MAX_CONCURRENT, QUEUE_TIMEOUT_MS, WARM_POOL_SIZE, WARM_IDLE_MS, WARM_MODEL, AFFINITY_SIZE, AFFINITY_IDLE_MS, IDLE_MEMORY_MB, OPENCLAW_TOOL_MAPPING, OPENCLAW_PROMPT_FILTER,
-PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING, USAGE_DATABASE, LOG_FORMAT, ACCOUNTS_DIR.`;
+PROXY_MCP_CONFIG, PROXY_MCP_ALLOWED_URLS, DEFAULT_MODEL, DEFAULT_EFFORT, ENABLE_THINKING, USAGE_DATABASE, USAGE_DATABASE_URL, LOG_FORMAT, ACCOUNTS_DIR, KEY_ACCOUNTS.`;
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const result: CommandLine = { help: false, version: false };
@@ -271,7 +281,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     mcpServers: mcpRegistry(settings.PROXY_MCP_CONFIG),
     mcpAllowedUrls: Object.freeze(settings.PROXY_MCP_ALLOWED_URLS ?? []),
     usageDatabase: usageDatabase(settings.USAGE_DATABASE, env.HOME),
+    usageDatabaseUrl: settings.USAGE_DATABASE_URL,
     logFormat: settings.LOG_FORMAT ?? 'auto',
+    keyAccounts: keyAccounts(settings.KEY_ACCOUNTS ?? [], apiKeys),
     accountsDirectory: settings.ACCOUNTS_DIR != null ? resolve(settings.ACCOUNTS_DIR) : join(homeOf(env.HOME), '.claude-cli-proxy', 'accounts'),
   });
 }
@@ -291,6 +303,20 @@ function namedKeys(entries: readonly string[]): readonly ApiKey[] {
     names.add(name);
   }
   return Object.freeze(keys.map((key) => Object.freeze(key)));
+}
+
+/** KEY_ACCOUNTS=cursor:work: the key named `cursor` is always served by the account `work` (checked at start-up). */
+function keyAccounts(entries: readonly string[], keys: readonly ApiKey[]): ReadonlyMap<string, string> {
+  const bindings = new Map<string, string>();
+  for (const entry of entries) {
+    const [key, account, ...rest] = entry.split(':');
+    if (key == null || account == null || key === '' || account === '' || rest.length > 0) {
+      throw new ConfigError(`KEY_ACCOUNTS: "${entry}" is not keyname:account`);
+    }
+    if (!keys.some((apiKey) => apiKey.name === key)) throw new ConfigError(`KEY_ACCOUNTS: no key is named "${key}" in PROXY_API_KEYS`);
+    bindings.set(key, account);
+  }
+  return bindings;
 }
 
 /** USAGE_DATABASE: a file path, or `off`; by default ~/.claude-cli-proxy/usage.db (kept across restarts). */

@@ -25,6 +25,8 @@ export interface ProxyErrorOptions {
   status?: number;
   /** Seconds, sent as `retry-after`. */
   retryAfterSeconds?: number;
+  /** The upstream API said so (through the CLI), not the proxy: a rejection another account might not get. */
+  upstream?: boolean;
   /** The request field at fault, when known (OpenAI's `param`). */
   param?: string;
   /** What the failure shows about the CLI itself (for /health), when it shows something. */
@@ -41,6 +43,7 @@ export class ProxyError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly param: string | undefined;
   readonly cliCondition: CliCondition | undefined;
+  readonly upstream: boolean;
 
   constructor(kind: ErrorKind, message: string, options: ProxyErrorOptions = {}) {
     super(message, options.cause != null ? { cause: options.cause } : undefined);
@@ -50,6 +53,7 @@ export class ProxyError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.param = options.param;
     this.cliCondition = options.cliCondition;
+    this.upstream = options.upstream ?? false;
   }
 }
 

@@ -15,8 +15,11 @@ import { createApp } from './server/create-app.ts';
 import { checkCliFidelity } from './cli/check-cli-fidelity.ts';
 import { createPrettyLogStream } from './server/pretty-log-stream.ts';
 import { runUsageCommand } from './usage/usage-command.ts';
-import { runAccountsCommand } from './accounts/accounts-command.ts';
+import { environmentOf, runAccountsCommand } from './accounts/accounts-command.ts';
+import { loadAccounts } from './accounts/account-registry.ts';
+import { AccountRouter } from './server/account-router.ts';
 import { openUsageStore, type UsageStore } from './usage/usage-store.ts';
+import { describePostgresUrl, openPostgresUsageStore } from './usage/postgres-usage-store.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -47,7 +50,11 @@ function readConfig(): Config {
 
 const config = readConfig();
 if (command === 'doctor') process.exit(await runDoctor(config, process.env, (line) => console.log(line)));
-if (command === 'usage') process.exit(await runUsageCommand(argv, config.usageDatabase, (line) => console.log(line), Date.now()));
+if (command === 'usage') {
+  const url = config.usageDatabaseUrl;
+  const shared = url != null ? { location: describePostgresUrl(url), open: () => openPostgresUsageStore(url) } : undefined;
+  process.exit(await runUsageCommand(argv, config.usageDatabase, (line) => console.log(line), Date.now(), shared));
+}
 if (command === 'accounts') {
   process.exit(
     await runAccountsCommand(argv, {
@@ -64,15 +71,21 @@ if (command === 'accounts') {
   );
 }
 const cwd = config.cwd ?? ensurePrivateWorkDirectory();
-const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, process.env), now: Date.now, intervalMs: 30_000 });
+const accounts = readAccounts();
+// With accounts, the first one stands for the CLI's health (its login, its fidelity); each one's login is in /health.
+const healthEnvironment = accounts.list()[0] != null ? environmentOf(accounts.list()[0]!.account, process.env) : process.env;
+const cliHealth = new CliHealth({ path: config.claudePath, probe: () => probeCli(config.claudePath, healthEnvironment), now: Date.now, intervalMs: 30_000 });
 await cliHealth.refresh();
 cliHealth.start();
 const probe = cliHealth.state;
 const pluginDirectory = installContextFilterPlugin();
 const runner = new ClaudeCliRunner(runnerSettings(config, cwd, process.env, pluginDirectory));
 // Not before a login: the pool fills with each key's first use once requests succeed.
-if (cliHealth.ready) runner.prewarm(config.warmModel);
-const { usage, usageProblem } = openUsage(config.usageDatabase);
+if (cliHealth.ready) runner.prewarm(config.warmModel, accounts.list()[0]?.account.environment);
+for (const { account } of accounts.list()) {
+  void probeCli(config.claudePath, environmentOf(account, process.env)).then((result) => accounts.recordLogin(account.name, result.loggedIn));
+}
+const { usage, usageProblem } = await openUsage(config.usageDatabase, config.usageDatabaseUrl);
 const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
 const app = await createApp({
   config,
@@ -80,6 +93,7 @@ const app = await createApp({
   cliHealth,
   now: Date.now,
   usage,
+  accounts,
   processMetrics: true,
   version: packageVersion,
   ...(pretty ? { logStream: createPrettyLogStream(process.stdout) } : {}),
@@ -110,6 +124,14 @@ if (probe.error != null) {
 } else {
   lines.push(`  Claude Code CLI ${probe.version ?? ''} (${config.claudePath}), logged in via ${probe.authMethod ?? 'unknown'}`);
 }
+if (accounts.enabled) {
+  lines.push(
+    `  Accounts (${config.accountsDirectory}): ${accounts
+      .list()
+      .map(({ account }) => `${account.name} (${account.kind})`)
+      .join(', ')}; turns go to the one with the most quota left`,
+  );
+}
 if (config.claudePathSource === 'PATH') lines.push('  (the CLI on PATH: no tested CLI is installed with the proxy; run npm install in its folder to get one)');
 if (probe.error == null && rangeStatus(probe.version) !== 'inside') lines.push(`  NOTE: ${describeRangeStatus(probe.version)}`);
 lines.push(
@@ -136,18 +158,28 @@ if (probe.error == null) {
     });
 }
 
-/** Usage accounting that cannot start (no SQLite for this Node, an unwritable file) leaves the proxy serving without it. */
-function openUsage(path: string | undefined): { usage: UsageStore | undefined; usageProblem: string | undefined } {
-  if (path == null) return { usage: undefined, usageProblem: undefined };
+/** The subscription accounts of ACCOUNTS_DIR and the keys bound to them; a wrong binding or token file stops the start. */
+function readAccounts(): AccountRouter {
   try {
-    let reported = false;
-    const usage = openUsageStore(path, {
-      onError: (error) => {
-        if (reported) return;
-        reported = true;
-        console.error(`claude-proxy: usage accounting failed to write to ${path}: ${String(error)} (further failures are not reported)`);
-      },
-    });
+    return new AccountRouter(loadAccounts(config.accountsDirectory), config.keyAccounts, Date.now);
+  } catch (error) {
+    console.error(`claude-proxy: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+/** Usage accounting that cannot start (no SQLite for this Node, an unwritable file) leaves the proxy serving without it. */
+async function openUsage(path: string | undefined, url: string | undefined): Promise<{ usage: UsageStore | undefined; usageProblem: string | undefined }> {
+  if (path == null && url == null) return { usage: undefined, usageProblem: undefined };
+  const where = url != null ? describePostgresUrl(url) : path!;
+  let reported = false;
+  const onError = (error: unknown) => {
+    if (reported) return;
+    reported = true;
+    console.error(`claude-proxy: usage accounting failed to write to ${where}: ${String(error)} (further failures are not reported)`);
+  };
+  try {
+    const usage = url != null ? await openPostgresUsageStore(url, { onError }) : openUsageStore(path!, { onError });
     return { usage, usageProblem: undefined };
   } catch (error) {
     return { usage: undefined, usageProblem: (error as Error).message };
@@ -173,9 +205,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       exitNow(1);
     }, config.shutdownGraceMs + EXIT_SLACK_MS).unref();
     app.closeGracefully(config.shutdownGraceMs).then(
-      () => {
-        // After the runner's shutdown: the last turns' usage is written before the file closes.
-        usage?.close();
+      async () => {
+        // After the runner's shutdown: the last turns' usage is written before the store closes.
+        await usage?.close();
         process.exit(0);
       },
       (error: unknown) => {

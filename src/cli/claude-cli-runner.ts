@@ -171,13 +171,13 @@ export class ClaudeCliRunner implements CliRunner {
     return this.conversations.pids();
   }
 
-  /** Fills the pool for the most common request: this model, defaults for everything else. */
-  prewarm(model: string): void {
+  /** Fills the pool for the most common request: this model, defaults for everything else, under this login. */
+  prewarm(model: string, environment?: RunOptions['environment']): void {
     if (this.draining) return;
     // Half for requests with tools (what agents send: another command line), half without; the pool then follows
     // the settings the traffic uses (each turn refills its own).
-    const plain = this.invocationFor(plainTurnRequest(model));
-    const withTools = this.invocationFor(plainTurnRequest(model, { tools: [PREWARM_TOOL] }));
+    const plain = this.invocationFor(plainTurnRequest(model), undefined, environment);
+    const withTools = this.invocationFor(plainTurnRequest(model, { tools: [PREWARM_TOOL] }), undefined, environment);
     for (let count = 0; count < this.settings.warmPoolSize; count += 1) this.fill(count % 2 === 0 ? plain : withTools);
   }
 
@@ -198,13 +198,13 @@ export class ClaudeCliRunner implements CliRunner {
     for (const child of [...this.live, ...this.pool.idleProcesses(), ...this.conversations.processes()]) child.kill();
   }
 
-  private invocationFor(request: TurnRequest, announcedModel?: () => string | undefined) {
+  private invocationFor(request: TurnRequest, announcedModel?: () => string | undefined, environment?: RunOptions['environment']) {
     // Unknown server names and URLs the operator does not allow are a 400 here, before a slot or a process is taken.
     const servers = resolveMcpServers(request.mcpServers, this.settings.mcpServers, this.settings.mcpAllowedUrls);
     return buildCliInvocation(request, {
       claudePath: this.settings.claudePath,
       cwd: this.settings.cwd,
-      environment: this.settings.environment,
+      environment: environment != null ? { ...this.settings.environment, ...environment } : this.settings.environment,
       newId: randomUUID,
       pluginDirectory: this.settings.pluginDirectory,
       announcedModel,
@@ -216,7 +216,7 @@ export class ClaudeCliRunner implements CliRunner {
     if (options.signal.aborted) throw errorOfAbort(options.signal);
     // Invalid requests fail here, before they take a slot or a process.
     const announced: { model?: string } = {};
-    const invocation = this.invocationFor(request, () => announced.model);
+    const invocation = this.invocationFor(request, () => announced.model, options.environment);
     const queuedAt = performance.now();
     const release = await this.gate.acquire(options.signal);
     let child: ClaudeProcess | undefined;

@@ -37,6 +37,11 @@ export interface RunOptions {
   log: Logger;
   /** Told when the turn got its process (it may first wait in the queue) and when the CLI first spoke. */
   onRunEvent?: (event: RunEvent) => void;
+  /**
+   * The login this turn runs under (a subscription account), on top of the runner's environment; `undefined` removes a
+   * variable. Processes are kept and reused per environment, so a turn only ever gets a process of its own login.
+   */
+  environment?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface CliRunner {

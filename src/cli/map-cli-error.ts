@@ -35,11 +35,12 @@ export function mapCliResultError(
       isNotLoggedIn(text)
         ? `${message}. ${LOGIN_HINT}`
         : `${message} (upstream rejected the credentials of the proxy's Claude Code CLI: check ANTHROPIC_API_KEY if you set one, or run \`claude auth login\` again)`,
-      { status, ...(isNotLoggedIn(text) ? { cliCondition: 'cli_not_logged_in' as const } : {}) },
+      { status, upstream: true, ...(isNotLoggedIn(text) ? { cliCondition: 'cli_not_logged_in' as const } : {}) },
     );
   }
   return new ProxyError(kind, message, {
     status,
+    upstream: true,
     ...(retryAfterSeconds != null && kind === 'rate_limit' ? { retryAfterSeconds } : {}),
   });
 }
@@ -60,6 +61,7 @@ function extraUsageRefusal(text: string): ProxyError {
     'The upstream API refused this request as third-party app usage: it draws from the extra usage of the account the ' +
       "proxy's Claude Code CLI is logged in with, not from the plan limits of its Claude subscription. Extra usage can be " +
       `added at claude.ai/settings/usage. Upstream said: ${upstreamMessage(text)}`,
+    { upstream: true },
   );
 }
 

@@ -52,7 +52,7 @@ export async function* streamTurnEvents(runner: CliRunner, request: TurnRequest,
   /** The answer is complete and relayed; only its quota line is still read. */
   let awaitingQuota = false;
   try {
-    for await (const line of runner.run(request, { signal: options.signal, log: options.log, onRunEvent })) {
+    for await (const line of runner.run(request, { signal: options.signal, log: options.log, onRunEvent, environment: options.environment })) {
       if (line.type === 'rate_limit_event') options.onQuota?.(line.rate_limit_info);
       // The result line ends the wait as well: the CLI writes it right after the quota line, or alone.
       if (awaitingQuota) {

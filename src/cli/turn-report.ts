@@ -23,6 +23,8 @@ export interface TurnReport {
   requestedModel: string;
   /** Which of the proxy's keys the request used, when keys are set. */
   caller: string | undefined;
+  /** The subscription account that served it, when accounts are set (the server adds it). */
+  account?: string | undefined;
   /** Undefined when the turn never got a process (a queue timeout, a shutdown). */
   processKind: ProcessKind | undefined;
   queueWaitMs: number | undefined;

@@ -17,6 +17,7 @@ import { ShutdownState, shuttingDown } from './close-gracefully.ts';
 import { QUOTA_HEADER_NAMES } from './format-quota-headers.ts';
 import { LatestQuota } from './latest-quota.ts';
 import { handleError } from './render-error.ts';
+import { AccountRouter } from './account-router.ts';
 import { ProxyMetrics } from './metrics.ts';
 import { observeRequests, type RequestObserver } from './observe-requests.ts';
 import { RecentRequests } from './recent-requests.ts';
@@ -43,6 +44,8 @@ export interface AppDependencies {
   processMetrics?: boolean;
   /** The proxy's version, for the status page. */
   version?: string;
+  /** The subscription accounts turns are spread over (ACCOUNTS_DIR); without it, the CLI's own login serves. */
+  accounts?: AccountRouter;
 }
 
 declare module 'fastify' {
@@ -57,6 +60,8 @@ declare module 'fastify' {
     recentRequests: RecentRequests;
     /** Told about every turn and request as it ends (observe-requests.ts). */
     requestObserver: RequestObserver;
+    /** Which subscription account serves a turn; disabled (no accounts) by default. */
+    accountRouter: AccountRouter;
   }
 }
 
@@ -92,8 +97,14 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   app.decorate('shutdownSignal', shutdown.signal);
   app.decorate('latestQuota', new LatestQuota());
   app.decorate('closeGracefully', (graceMs: number) => shutdown.close(app, dependencies.runner, graceMs));
+  const accountRouter = dependencies.accounts ?? new AccountRouter([], new Map(), dependencies.now);
   const metrics = new ProxyMetrics(
-    { stats: () => dependencies.runner.stats(), quota: () => app.latestQuota.current, loggedIn: () => dependencies.cliHealth.state.loggedIn },
+    {
+      stats: () => dependencies.runner.stats(),
+      quota: () => app.latestQuota.current,
+      loggedIn: () => dependencies.cliHealth.state.loggedIn,
+      accounts: () => accountRouter.list(),
+    },
     { processMetrics: dependencies.processMetrics },
   );
   const recentRequests = new RecentRequests();
@@ -108,6 +119,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   app.decorate('metrics', metrics);
   app.decorate('recentRequests', recentRequests);
   app.decorate('requestObserver', observer);
+  app.decorate('accountRouter', accountRouter);
   observeRequests(app, observer, dependencies.now);
 
   app.addHook('onRequest', async (request, reply) => {

@@ -9,12 +9,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RunnerStats } from '../cli/cli-runner.ts';
 import type { TurnReport } from '../cli/turn-report.ts';
 import type { Quota } from '../cli/track-quota.ts';
+import type { AccountState } from './account-router.ts';
 import type { FinishedRequest } from './observe-requests.ts';
 
 export interface MetricSources {
   stats: () => RunnerStats;
   quota: () => Quota | undefined;
   loggedIn: () => boolean | undefined;
+  /** The subscription accounts, when there are any. */
+  accounts?: () => readonly AccountState[];
 }
 
 /** Seconds: a warm turn's first token comes in well under a second, a long agent turn takes minutes. */
@@ -32,6 +35,7 @@ export class ProxyMetrics {
   private readonly startup: Histogram<'served'>;
   private readonly tokens: Counter<'model' | 'key' | 'type'>;
   private readonly errors: Counter<'status' | 'kind'>;
+  private readonly accountTurns: Counter<'account' | 'outcome'>;
 
   constructor(sources: MetricSources, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -154,6 +158,36 @@ export class ProxyMetrics {
         if (loggedIn != null) this.set(loggedIn ? 1 : 0);
       },
     });
+    this.accountTurns = new Counter({
+      name: 'claude_proxy_account_turns_total',
+      help: 'Turns by the subscription account that served them and outcome (a turn retried on another account counts on both)',
+      labelNames: ['account', 'outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 'claude_proxy_account_cooling',
+      help: 'Whether a subscription account is passed over (1) until its rejected limit resets',
+      labelNames: ['account'],
+      registers,
+      collect() {
+        const now = Date.now();
+        for (const state of sources.accounts?.() ?? [])
+          this.set({ account: state.account.name }, state.coolingUntil != null && state.coolingUntil > now ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'claude_proxy_account_quota_utilization',
+      help: "Each subscription account's use of each rate-limit window (0 to 1), as last reported",
+      labelNames: ['account', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of sources.accounts?.() ?? []) {
+          for (const [window, value] of quotaWindows(state.quota))
+            if (value.utilization != null) this.set({ account: state.account.name, window }, value.utilization);
+        }
+      },
+    });
     // The process's own CPU, memory and event-loop figures; only the real server turns them on (they are per process).
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
   }
@@ -172,6 +206,7 @@ export class ProxyMetrics {
     if (report.queueWaitMs != null) this.queueWait.observe(report.queueWaitMs / 1000);
     if (report.startupMs != null) this.startup.observe({ served }, report.startupMs / 1000);
     if (report.error != null) this.errors.inc({ status: String(report.error.status), kind: report.error.kind });
+    if (report.account != null) this.accountTurns.inc({ account: report.account, outcome: report.outcome });
     if (report.usage != null) {
       const key = report.caller ?? '-';
       const counts = {

@@ -32,7 +32,8 @@ export interface TurnQuota {
 export function quotaOfTurn(
   reply: FastifyReply,
   latest: LatestQuota,
-  options: { now: () => number; anthropic: boolean; authMethod: string | undefined },
+  /** `subscription`: the turn runs under a subscription login whatever the CLI's own says (an account of ACCOUNTS_DIR). */
+  options: { now: () => number; anthropic: boolean; authMethod: string | undefined; subscription?: boolean },
 ): TurnQuota {
   let own: Quota | undefined;
   const apply = (quota: Quota): void => {
@@ -44,7 +45,7 @@ export function quotaOfTurn(
   const known = latest.current;
   if (known != null && isQuotaCurrent(known, options.now())) apply(known);
   return {
-    awaited: known != null || (options.authMethod != null && SUBSCRIPTION_AUTH_METHODS.has(options.authMethod)),
+    awaited: known != null || options.subscription === true || (options.authMethod != null && SUBSCRIPTION_AUTH_METHODS.has(options.authMethod)),
     record: (info) => {
       own = latest.record(info, options.now());
       apply(own);

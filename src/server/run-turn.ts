@@ -18,6 +18,8 @@ import { formatIgnoredHeader } from './format-header-value.ts';
 import type { AppDependencies } from './create-app.ts';
 import { errorShapeOfRequest } from './protocol-of-request.ts';
 import { turnEnded, turnStarted } from './observe-requests.ts';
+import { turnOnAccounts } from './turn-on-accounts.ts';
+import type { Account } from '../accounts/account-registry.ts';
 import { quotaOfTurn } from './quota-of-turn.ts';
 
 export interface RunningTurn {
@@ -47,25 +49,34 @@ export function runTurn(
     now: dependencies.now,
     anthropic: errorShapeOfRequest(request) === 'anthropic',
     authMethod: dependencies.cliHealth.state.authMethod,
+    // Accounts are subscription logins: their quota line is read even when the CLI's own login is something else.
+    subscription: request.server.accountRouter.enabled,
   });
-  const events = streamTurnEvents(dependencies.runner, adapted.turn, {
-    signal,
-    log: request.log,
-    now: dependencies.now,
-    caller: request.caller,
-    onStarted: () => (started = true),
-    onReport: (report) => {
-      reportToHealth(report, dependencies.cliHealth);
-      try {
-        turnEnded(request, report, request.server.requestObserver, () => reply.statusCode);
-      } catch (error) {
-        // Metrics, usage and logs never decide how a turn ends.
-        request.log.error({ err: error }, 'recording the turn failed');
-      }
-    },
-    onQuota: quota.record,
-    awaitQuota: quota.awaited,
-  });
+  const router = request.server.accountRouter;
+  const start = (account: Account | undefined) =>
+    streamTurnEvents(dependencies.runner, adapted.turn, {
+      signal,
+      log: request.log,
+      now: dependencies.now,
+      caller: request.caller,
+      environment: account?.environment,
+      onStarted: () => (started = true),
+      onReport: (report) => {
+        reportToHealth(report, dependencies.cliHealth);
+        try {
+          turnEnded(request, { ...report, account: account?.name }, request.server.requestObserver, () => reply.statusCode);
+        } catch (error) {
+          // Metrics, usage and logs never decide how a turn ends.
+          request.log.error({ err: error }, 'recording the turn failed');
+        }
+      },
+      onQuota: (info) => {
+        if (account != null) router.recordQuota(account.name, info);
+        quota.record(info);
+      },
+      awaitQuota: quota.awaited,
+    });
+  const events = router.enabled ? turnOnAccounts(router, adapted.turn, request.caller, start, request.log) : start(undefined);
   return { events: quota.guard(mapEvents(events, adapted.toClient, () => turnStarted(request))), started: () => started };
 }
 

@@ -16,7 +16,6 @@ import {
   toUsageRow,
   usageConditionsOf,
   usageRowValuesOf,
-  type UsageEntry,
   type UsageRowValues,
   type UsageStore,
 } from './usage-store.ts';
@@ -96,19 +95,20 @@ export function describePostgresUrl(url: string): string {
 }
 
 /**
- * A batch of entries as the upsert's nine column arrays: summed per (date, key, model), since one INSERT may not touch
- * a row twice, and sorted by it, so that proxies writing overlapping batches lock the rows in one order (no deadlock).
+ * A batch of turns' row values as the upsert's nine column arrays: summed per (date, key, model), since one INSERT may
+ * not touch a row twice, and sorted by it, so that proxies writing overlapping batches lock rows in one order (no
+ * deadlock between them).
  */
-export function toUpsertColumns(entries: readonly UsageEntry[]): unknown[][] {
+export function toUpsertColumns(batch: readonly UsageRowValues[]): unknown[][] {
   const rows = new Map<string, UsageRowValues>();
-  for (const entry of entries) {
-    const values = usageRowValuesOf(entry);
+  for (const values of batch) {
     const id = JSON.stringify(values.slice(0, 3));
     const row = rows.get(id);
-    if (row == null) rows.set(id, values);
+    if (row == null) rows.set(id, [...values]);
     else for (let index = 3; index < values.length; index += 1) (row[index] as number) += values[index] as number;
   }
-  const sorted = [...rows.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)).map(([, row]) => row);
+  const compare = (left: string, right: string) => (left < right ? -1 : left > right ? 1 : 0);
+  const sorted = [...rows.values()].sort((left, right) => compare(left[0], right[0]) || compare(left[1], right[1]) || compare(left[2], right[2]));
   return USAGE_ROW_COLUMNS.map((_column, index) => sorted.map((row) => row[index]));
 }
 
@@ -116,7 +116,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function migrate(pool: Pool, location: string): Promise<void> {
+async function migrate(pool: Pool): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -129,7 +129,7 @@ async function migrate(pool: Pool, location: string): Promise<void> {
       version = found.rows[0]?.version ?? 0;
     }
     if (version > POSTGRES_USAGE_SCHEMA_VERSION) {
-      throw new Error(`${location} holds usage schema ${version}, newer than this proxy knows (${POSTGRES_USAGE_SCHEMA_VERSION}): upgrade claude-cli-proxy`);
+      throw new Error(`the database holds usage schema ${version}, newer than this proxy knows (${POSTGRES_USAGE_SCHEMA_VERSION}): upgrade claude-cli-proxy`);
     }
     if (version < 1) {
       for (const statement of CREATE_TABLES) await client.query(statement);
@@ -176,13 +176,14 @@ export async function openPostgresUsageStore(url: string, options: PostgresUsage
   // it and connects again for the next batch; a batch that then fails is what gets reported.
   pool.on('error', () => undefined);
   try {
-    await migrate(pool, location);
+    await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new Error(`usage database ${location}: ${messageOf(error)}`, { cause: error });
   }
 
-  const queue: UsageEntry[] = [];
+  /** Each turn's row values, taken when it is recorded. */
+  const queue: UsageRowValues[] = [];
   /** Entries accepted so far, and how many of them the writer has written or reported. */
   let accepted = 0;
   let settled = 0;
@@ -232,7 +233,7 @@ export async function openPostgresUsageStore(url: string, options: PostgresUsage
         }
         return;
       }
-      queue.push(entry);
+      queue.push(usageRowValuesOf(entry));
       accepted += 1;
       if (!writing) {
         writing = true;

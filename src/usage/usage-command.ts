@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatUsageTable } from './format-usage-table.ts';
-import { addUtcDays, openUsageStore, parseUtcDay, utcDayOf, type UsageQuery } from './usage-store.ts';
+import { addUtcDays, openUsageStore, parseUtcDay, utcDayOf, type UsageQuery, type UsageStore } from './usage-store.ts';
 
 export const USAGE_COMMAND_HELP = `Usage: claude-proxy usage [--days N | --from YYYY-MM-DD --to YYYY-MM-DD] [--key NAME] [--model NAME] [--json]
 
@@ -94,7 +94,17 @@ function describeFilter(filter: UsageCommandOptions['filter']): string {
  * (undefined: accounting is off), printing through `print`. Returns the exit code: 0 done, 1 no database or it could
  * not be read, 2 bad arguments.
  */
-export async function runUsageCommand(argv: readonly string[], databasePath: string | undefined, print: (line: string) => void, now: number): Promise<number> {
+/**
+ * `databasePath`: the SQLite file; `openShared`: the PostgreSQL store a fleet shares (USAGE_DATABASE_URL), which
+ * takes precedence when set.
+ */
+export async function runUsageCommand(
+  argv: readonly string[],
+  databasePath: string | undefined,
+  print: (line: string) => void,
+  now: number,
+  openShared?: { location: string; open: () => Promise<UsageStore> },
+): Promise<number> {
   let options: UsageCommandOptions;
   try {
     options = parseUsageArguments(argv, now);
@@ -108,6 +118,7 @@ export async function runUsageCommand(argv: readonly string[], databasePath: str
     print(USAGE_COMMAND_HELP);
     return 0;
   }
+  if (openShared != null) return printRows(options, print, openShared.location, openShared.open);
   if (databasePath == null) {
     print('Usage accounting is off (USAGE_DATABASE=off): there is no usage to show. Set USAGE_DATABASE to a file path to record it.');
     return 1;
@@ -122,16 +133,20 @@ export async function runUsageCommand(argv: readonly string[], databasePath: str
     }
     return 0;
   }
+  return printRows(options, print, databasePath, async () => openUsageStore(databasePath));
+}
+
+async function printRows(options: UsageCommandOptions, print: (line: string) => void, location: string, open: () => Promise<UsageStore>): Promise<number> {
   let rows;
   try {
-    const store = openUsageStore(databasePath);
+    const store = await open();
     try {
       rows = await store.query(options.filter);
     } finally {
-      store.close();
+      await store.close();
     }
   } catch (error) {
-    print(`claude-proxy usage: cannot read ${databasePath}: ${error instanceof Error ? error.message : String(error)}`);
+    print(`claude-proxy usage: cannot read ${location}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   if (options.json) {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareVersions } from '../../src/cli/tested-cli-versions.ts';
 import { errorReply, textReply } from '../support/fake-upstream.ts';
 import { sample } from '../support/prometheus-sample.ts';
+import { inSeconds, rfc3339, unifiedHeaders } from '../support/unified-quota-headers.ts';
 import type { StatusSnapshot } from '../../src/server/status-snapshot.ts';
 import { CLI_VERSION, startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
 
@@ -31,28 +32,6 @@ beforeAll(async () => {
   openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'x', maxRetries: 0 });
 });
 afterAll(async () => proxy.close());
-
-/** Whole seconds from now, as the upstream states reset times. */
-const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
-const rfc3339 = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-
-function unifiedHeaders(options: { status: string; fiveHour: number; reset: number; sevenDay?: number; surpassed?: number }): Record<string, string> {
-  const weekReset = String(inSeconds(5 * 86_400));
-  return {
-    'anthropic-ratelimit-unified-status': options.status,
-    'anthropic-ratelimit-unified-reset': String(options.reset),
-    'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-    'anthropic-ratelimit-unified-5h-status': options.status,
-    'anthropic-ratelimit-unified-5h-reset': String(options.reset),
-    'anthropic-ratelimit-unified-5h-utilization': String(options.fiveHour),
-    ...(options.surpassed != null ? { 'anthropic-ratelimit-unified-5h-surpassed-threshold': String(options.surpassed) } : {}),
-    'anthropic-ratelimit-unified-7d-status': 'allowed',
-    'anthropic-ratelimit-unified-7d-reset': weekReset,
-    'anthropic-ratelimit-unified-7d-utilization': String(options.sevenDay ?? 0.1),
-    'anthropic-ratelimit-unified-overage-status': 'rejected',
-    'anthropic-ratelimit-unified-overage-disabled-reason': 'org_level_disabled',
-  };
-}
 
 /** A reply that reports an allowed quota: `fiveHour` used, resetting at `reset`. */
 function allowed(marker: string, fiveHour: number, reset: number): void {

@@ -18,6 +18,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
 import { openUsageStore, type UsageStore } from '../../src/usage/usage-store.ts';
 import { FakeUpstream } from './fake-upstream.ts';
+import type { Account } from '../../src/accounts/account-registry.ts';
+import { AccountRouter } from '../../src/server/account-router.ts';
 
 /**
  * The CLI the tests run: the bundled, pinned one, or TEST_CLAUDE_PATH (CI runs the e2e suite once per CLI of the
@@ -51,6 +53,8 @@ export interface TestProxyOptions {
   /** Extra variables for the CLI's environment; undefined removes one (ANTHROPIC_API_KEY, for a subscription login). */
   cliEnvironment?: Record<string, string | undefined>;
   upstream?: FakeUpstream;
+  /** Subscription accounts turns are spread over, and keys bound to them (by key name). */
+  accounts?: { list: Account[]; keyAccounts?: ReadonlyMap<string, string> };
 }
 
 /** The developer's environment without anything that would point the CLI at a real account. */
@@ -89,7 +93,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   await cliHealth.refresh();
   const reports: TurnReport[] = [];
   const usage = openUsageStore(':memory:');
-  const app = await createApp({ config, runner, cliHealth, now: Date.now, turnObserver: (report) => reports.push(report), usage });
+  const accounts = options.accounts != null ? new AccountRouter(options.accounts.list, options.accounts.keyAccounts ?? new Map(), Date.now) : undefined;
+  const app = await createApp({ config, runner, cliHealth, now: Date.now, turnObserver: (report) => reports.push(report), usage, accounts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
@@ -107,7 +112,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
       const closed = app.close();
       app.server.closeAllConnections();
       await closed;
-      usage.close();
+      await usage.close();
       await upstream.stop();
       rmSync(home, { recursive: true, force: true });
     },

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { describeRangeStatus, rangeStatus, TESTED_CLI_RANGE } from '../../cli/tested-cli-versions.ts';
 import type { AppDependencies } from '../create-app.ts';
+import type { AccountState } from '../account-router.ts';
 import { quotaForHealth } from '../quota-for-health.ts';
 
 export function registerHealthRoute(app: FastifyInstance, dependencies: AppDependencies): void {
@@ -39,6 +40,8 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
         ...('differences' in cli.fidelity && cli.fidelity.differences.length > 0 ? { fidelity_differences: cli.fidelity.differences } : {}),
       },
       quota: quotaForHealth(app.latestQuota.current),
+      // Each subscription account (ACCOUNTS_DIR): its login, quota and cool-down; never its token or directory.
+      ...(app.accountRouter.enabled ? { accounts: accountsForHealth(app.accountRouter.list(), dependencies.now()) } : {}),
       // The names a request may activate (PROXY_MCP_CONFIG); their commands, URLs and credentials stay private.
       mcp_servers: [...dependencies.config.mcpServers.keys()],
       processes: { active: dependencies.runner.activeCount() },
@@ -59,4 +62,16 @@ export function registerHealthRoute(app: FastifyInstance, dependencies: AppDepen
       },
     };
   });
+}
+
+export function accountsForHealth(states: readonly AccountState[], now: number) {
+  return states.map((state) => ({
+    name: state.account.name,
+    kind: state.account.kind,
+    logged_in: state.loggedIn ?? null,
+    quota: quotaForHealth(state.quota),
+    cooling_until: state.coolingUntil != null && state.coolingUntil > now ? new Date(state.coolingUntil).toISOString() : null,
+    turns: state.turns,
+    rejections: state.rejections,
+  }));
 }

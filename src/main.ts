@@ -61,6 +61,7 @@ if (command === 'accounts') {
       directory: config.accountsDirectory,
       claudePath: config.claudePath,
       environment: process.env,
+      healthUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/health`,
       print: (line) => console.log(line),
       readStdin: async () => {
         let text = '';

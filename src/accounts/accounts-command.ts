@@ -22,6 +22,15 @@ export interface AccountsCommandContext {
   environment: Record<string, string | undefined>;
   print: (line: string) => void;
   readStdin: () => Promise<string>;
+  /** The running proxy's /health, for each account's quota and rest (only a running proxy knows them). */
+  healthUrl?: string;
+}
+
+interface RunningAccount {
+  name: string;
+  quota: { utilization: number | null; resets_at: string | null; status: string } | null;
+  cooling_until: string | null;
+  turns: number;
 }
 
 export async function runAccountsCommand(argv: readonly string[], context: AccountsCommandContext): Promise<number> {
@@ -88,8 +97,12 @@ async function list(context: AccountsCommandContext): Promise<number> {
     context.print(`No accounts in ${context.directory}: the proxy serves from the CLI's own login. Add one: claude-proxy accounts add NAME`);
     return 0;
   }
-  const lines = await Promise.all(accounts.map(async (account) => describe(account, context)));
-  for (const line of lines) context.print(line);
+  const [lines, running] = await Promise.all([Promise.all(accounts.map(async (account) => describe(account, context))), runningAccounts(context.healthUrl)]);
+  lines.forEach((line, index) => {
+    const live = running?.find((account) => account.name === accounts[index]!.name);
+    context.print(live != null ? `${line}  ${describeLive(live)}` : line);
+  });
+  if (running == null && context.healthUrl != null) context.print(`(no proxy answered at ${context.healthUrl}: quotas are known to a running proxy only)`);
   return 0;
 }
 
@@ -108,6 +121,25 @@ async function describe(account: Account, context: AccountsCommandContext): Prom
         ? 'NOT logged in'
         : `login unknown (${probe.error ?? probe.inconclusive ?? 'no answer'})`;
   return `${account.name.padEnd(20)} ${account.kind === 'token' ? 'token' : 'login'}  ${state}`;
+}
+
+async function runningAccounts(url: string | undefined): Promise<RunningAccount[] | undefined> {
+  if (url == null) return undefined;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1500) });
+    const body = (await response.json()) as { accounts?: RunningAccount[] };
+    return body.accounts;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeLive(account: RunningAccount): string {
+  const quota =
+    account.quota == null
+      ? 'quota not reported yet'
+      : `${account.quota.utilization != null ? `${Math.round(account.quota.utilization * 100)}% used` : account.quota.status}${account.quota.resets_at != null ? `, resets ${account.quota.resets_at}` : ''}`;
+  return `${quota}; ${account.cooling_until != null ? `resting until ${account.cooling_until}` : 'serving'}; ${account.turns} turns`;
 }
 
 /** The proxy's environment with the account's login on top (an undefined value removes the variable). */

@@ -39,10 +39,23 @@ export interface StatusSnapshot {
     held: number;
     idle_memory_mb: { warm: number; kept: number; held: number; budget: number };
   };
+  /** The subscription accounts (ACCOUNTS_DIR), empty without any: the CLI's own login serves. */
+  accounts: AccountStatus[];
   /** Newest first, at most 50: what this process served since it started. */
   recent_requests: RecentRequest[];
   /** One row per UTC day, key and model for the last 14 days (oldest first): kept across restarts. */
   usage: UsageDay[];
+}
+
+export interface AccountStatus {
+  name: string;
+  kind: 'token' | 'login';
+  logged_in: boolean | null;
+  quota: { status: string; type: string | null; utilization: number | null; resets_at: string | null } | null;
+  /** RFC 3339, while the account rests after a rejection. */
+  cooling_until: string | null;
+  turns: number;
+  rejections: number;
 }
 
 export interface RecentRequest {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusSnapshot } from '../../src/server/status-snapshot.ts';
+import { AccountRouter } from '../../src/server/account-router.ts';
 import { startInProcessProxy, type InProcessProxy } from '../support/start-in-process-proxy.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -265,7 +266,7 @@ describe('the status page under a subscription login', () => {
         utilization: 0.42,
         unifiedWindows: {
           five_hour: { status: 'allowed', utilization: 0.42, resetsAt: Math.floor(now / 1000) + 2 * 3600 + 13 * 60 + 30 },
-          seven_day: { status: 'allowed', utilization: 0.1, resetsAt: Math.floor(now / 1000) + 5 * 86_400 },
+          seven_day: { status: 'allowed', utilization: 0.1, resetsAt: Math.floor(now / 1000) + 4 * 86_400 + 22 * 3600 + 1800 },
         },
       },
       now,
@@ -281,8 +282,40 @@ describe('the status page under a subscription login', () => {
     expect(quota).toContain('five hour');
     expect(quota).toMatch(/in 2 h 1[23] min/);
     expect(quota).toContain('seven day');
-    expect(quota).toMatch(/seven day: 10%.*resets.*\(in 4 d 2[23] h\)/);
+    // Half an hour past a whole hour: the text does not depend on the second the page draws it.
+    expect(quota).toMatch(/seven day: 10%.*resets.*\(in 4 d 22 h\)/);
     await page.screenshot({ path: `${SCREENSHOTS}/status-page-quota.png` });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('the status page with subscription accounts', () => {
+  let proxy: InProcessProxy;
+
+  beforeAll(async () => {
+    if (SKIP_REASON != null) return;
+    const token = (name: string) => ({ name, kind: 'token' as const, environment: { CLAUDE_CODE_OAUTH_TOKEN: `sk-ant-oat01-${name}` } });
+    const router = new AccountRouter([token('alpha'), token('beta')], new Map(), Date.now);
+    proxy = await startInProcessProxy({ accounts: router });
+    await sendRequests(proxy.url);
+    const now = Date.now();
+    router.recordLogin('alpha', true);
+    router.recordLogin('beta', true);
+    router.recordQuota('alpha', { status: 'allowed', rateLimitType: 'five_hour', utilization: 0.35, resetsAt: Math.floor(now / 1000) + 3 * 3600 + 120 });
+    router.recordQuota('beta', { status: 'rejected', rateLimitType: 'five_hour', utilization: 1, resetsAt: Math.floor(now / 1000) + 45 * 60 + 30 });
+  });
+  afterAll(async () => proxy?.close());
+
+  it('shows each account: login, quota with its reset, whether it rests, its turns', async ({ skip }) => {
+    skip(SKIP_REASON != null, SKIP_REASON);
+    const { context, page, problems } = await openPage();
+    await page.goto(new URL('/', proxy.url).href);
+    const accounts = await textOnceItHas(page, '#accounts-table', 'beta');
+    expect(accounts).toMatch(/alpha.*token.*logged in.*35% used \(five hour\).*in 3 h [12] min.*serving/);
+    expect(accounts).toMatch(/beta.*100% used.*in 45 min.*resting until/);
+    expect(accounts).not.toContain('sk-ant-oat01');
+    await page.screenshot({ path: `${SCREENSHOTS}/status-page-accounts.png`, fullPage: true });
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -9,6 +9,7 @@ import type { TurnReport } from '../../src/cli/turn-report.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
 import { openUsageStore } from '../../src/usage/usage-store.ts';
+import type { AccountRouter } from '../../src/server/account-router.ts';
 import { loggedInHealth, RecordedCliRunner, type RecordedCliRunnerOptions } from './recorded-cli-runner.ts';
 
 export interface InProcessProxy {
@@ -26,6 +27,8 @@ export async function startInProcessProxy(
     turnObserver?: (report: TurnReport) => void;
     /** Where the app's log lines go (JSON, one per write). */
     logStream?: { write(chunk: string): void };
+    /** Subscription accounts the turns are spread over (the recorded runner answers alike for all). */
+    accounts?: AccountRouter;
   } = {},
 ): Promise<InProcessProxy> {
   const runner = new RecordedCliRunner(options.runner);
@@ -40,6 +43,7 @@ export async function startInProcessProxy(
     turnObserver: options.turnObserver,
     usage,
     logStream: options.logStream,
+    accounts: options.accounts,
   });
   app.addHook('onClose', async () => usage.close());
   const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));

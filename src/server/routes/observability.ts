@@ -10,6 +10,7 @@ import { addUtcDays, parseUtcDay, utcDayOf, type UsageQuery, type UsageRow } fro
 import type { AppDependencies } from '../create-app.ts';
 import type { StatusSnapshot } from '../status-snapshot.ts';
 import { quotaForHealth } from '../quota-for-health.ts';
+import { accountsForHealth } from './health.ts';
 
 /** The status page's usage charts. */
 const STATUS_USAGE_DAYS = 14;
@@ -79,6 +80,13 @@ export function registerObservabilityRoutes(app: FastifyInstance, dependencies: 
         held: stats.affinity.held,
         idle_memory_mb: { warm: stats.idleMemory.warm, kept: stats.idleMemory.kept, held: stats.idleMemory.held, budget: stats.idleMemory.budgetMb },
       },
+      accounts: accountsForHealth(app.accountRouter.list(), now).map((account) => ({
+        ...account,
+        quota:
+          account.quota != null
+            ? { status: account.quota.status, type: account.quota.type, utilization: account.quota.utilization, resets_at: account.quota.resets_at }
+            : null,
+      })),
       recent_requests: [...app.recentRequests.list()],
       usage,
     };

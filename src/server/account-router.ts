@@ -63,11 +63,14 @@ export class AccountRouter {
     const conversation = conversationKey(turn);
     const previous = this.conversations.get(conversation);
     const stayed = previous != null ? this.states.get(previous) : undefined;
-    if (stayed != null && stayed.account.name !== excluding && !isCooling(stayed, now)) return this.remember(conversation, stayed.account);
-    const candidates = [...this.states.values()].filter((state) => state.account.name !== excluding && !isCooling(state, now));
+    if (stayed != null && stayed.account.name !== excluding && stayed.loggedIn !== false && !isCooling(stayed, now)) {
+      return this.remember(conversation, stayed.account);
+    }
+    // An account whose login the CLI reported missing at start-up serves nothing.
+    const candidates = [...this.states.values()].filter((state) => state.account.name !== excluding && state.loggedIn !== false && !isCooling(state, now));
     if (candidates.length === 0) throw allCooling([...this.states.values()], now);
     // The most headroom first; among equals the one that served fewest turns, so that load spreads.
-    candidates.sort((a, b) => headroom(b) - headroom(a) || a.turns - b.turns);
+    candidates.sort((a, b) => headroom(b, now) - headroom(a, now) || a.turns - b.turns);
     return this.remember(conversation, candidates[0]!.account);
   }
 
@@ -83,7 +86,12 @@ export class AccountRouter {
     if (state != null) state.turns += 1;
   }
 
-  /** The upstream rejected the account: passed over until its limit resets (`retryAfterSeconds`, else the quota's). */
+  /** The account's latest quota: a turn on it starts with these headers (a stream's cannot wait for its own). */
+  quotaOf(name: string): Quota | undefined {
+    return this.states.get(name)?.quota;
+  }
+
+  /** The upstream rejected the account: passed over until its limit resets (the quota's reset, else `retryAfterSeconds`). */
   coolDown(name: string, retryAfterSeconds: number | undefined): void {
     const state = this.states.get(name);
     if (state == null) return;
@@ -121,13 +129,20 @@ function isCooling(state: AccountState, now: number): boolean {
   return state.coolingUntil != null && state.coolingUntil > now;
 }
 
-/** 1 for an account with nothing used (or nothing reported), 0 for one rejected or used up. */
-function headroom(state: AccountState): number {
+/**
+ * 1 for an account with nothing used (or nothing reported), 0 for one rejected or used up. A window whose reset time
+ * has passed has started afresh: what it said before counts no more.
+ */
+function headroom(state: AccountState, now: number): number {
   const quota = state.quota;
   if (quota == null) return 1;
-  if (quota.status === 'rejected') return 0;
-  const used = Math.max(quota.utilization ?? 0, ...Object.values(quota.windows).map((window) => window.utilization ?? 0));
-  return Math.max(0, 1 - used);
+  const current = (resetsAt: number | undefined) => resetsAt == null || resetsAt * 1000 > now;
+  if (quota.status === 'rejected' && current(quota.resetsAt)) return 0;
+  const used = [
+    current(quota.resetsAt) ? (quota.utilization ?? 0) : 0,
+    ...Object.values(quota.windows).map((window) => (current(window.resetsAt) ? (window.utilization ?? 0) : 0)),
+  ];
+  return Math.max(0, 1 - Math.max(...used));
 }
 
 function allCooling(states: readonly AccountState[], now: number): ProxyError {
@@ -145,7 +160,10 @@ function allCooling(states: readonly AccountState[], now: number): ProxyError {
  * conversations that start alike share an account, which costs nothing but spread.
  */
 function conversationKey(turn: TurnRequest): string {
-  return createHash('sha256')
-    .update(JSON.stringify([turn.system, turn.messages[0] ?? null]))
-    .digest('base64url');
+  // An image's or document's base64 stands in by its length: megabytes hashed on every request would cost more than
+  // the rare collision of two same-sized attachments under the same words.
+  const compact = JSON.stringify([turn.system, turn.messages[0] ?? null], (name, value: unknown) =>
+    name === 'data' && typeof value === 'string' ? `${value.length} bytes` : value,
+  );
+  return createHash('sha256').update(compact).digest('base64url');
 }

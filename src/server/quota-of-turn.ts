@@ -25,6 +25,11 @@ export interface TurnQuota {
   /** Whether the turn should read on to the quota line after its answer (streamTurnEvents' awaitQuota). */
   awaited: boolean;
   record: (info: CliRateLimitInfo) => void;
+  /**
+   * The turn starts (again) on a subscription account: its headers become that account's latest quota, and what an
+   * earlier attempt on another account reported (its rejection) is forgotten.
+   */
+  startOn: (quota: Quota | undefined) => void;
   /** The turn's events; a 429 among them gets its reset time on the reply. */
   guard: <T>(events: AsyncIterable<T>) => AsyncGenerator<T>;
 }
@@ -42,6 +47,10 @@ export function quotaOfTurn(
     for (const name of QUOTA_HEADER_NAMES) reply.removeHeader(name);
     void reply.headers(formatQuotaHeaders(quota, { anthropic: options.anthropic }));
   };
+  const clear = (): void => {
+    if (reply.sent || reply.raw.headersSent) return;
+    for (const name of QUOTA_HEADER_NAMES) reply.removeHeader(name);
+  };
   const known = latest.current;
   if (known != null && isQuotaCurrent(known, options.now())) apply(known);
   return {
@@ -49,6 +58,11 @@ export function quotaOfTurn(
     record: (info) => {
       own = latest.record(info, options.now());
       apply(own);
+    },
+    startOn: (quota) => {
+      own = undefined;
+      clear();
+      if (quota != null && isQuotaCurrent(quota, options.now())) apply(quota);
     },
     guard: async function* <T>(events: AsyncIterable<T>): AsyncGenerator<T> {
       try {

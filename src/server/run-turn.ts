@@ -53,8 +53,11 @@ export function runTurn(
     subscription: request.server.accountRouter.enabled,
   });
   const router = request.server.accountRouter;
-  const start = (account: Account | undefined) =>
-    streamTurnEvents(dependencies.runner, adapted.turn, {
+  // Each attempt (one, or two on accounts) is a turn of its own: the request's record waits for its report.
+  const start = (account: Account | undefined) => {
+    turnStarted(request);
+    if (account != null) quota.startOn(router.quotaOf(account.name));
+    return streamTurnEvents(dependencies.runner, adapted.turn, {
       signal,
       log: request.log,
       now: dependencies.now,
@@ -76,8 +79,9 @@ export function runTurn(
       },
       awaitQuota: quota.awaited,
     });
-  const events = router.enabled ? turnOnAccounts(router, adapted.turn, request.caller, start, request.log) : start(undefined);
-  return { events: quota.guard(mapEvents(events, adapted.toClient, () => turnStarted(request))), started: () => started };
+  };
+  const events = router.enabled ? turnOnAccounts(router, adapted.turn, request.caller, start, request.log) : startWhenRead(() => start(undefined));
+  return { events: quota.guard(mapEvents(events, adapted.toClient)), started: () => started };
 }
 
 /**
@@ -97,13 +101,15 @@ function completeTurn(turn: TurnRequest, request: FastifyRequest, config: AppDep
   return completed;
 }
 
-/** Runs `onStart` when the turn's events are first read: only then is a turn report sure to come. */
+/** The turn starts when its events are first read: only then is a turn report sure to come. */
+async function* startWhenRead(start: () => AsyncIterable<RawMessageStreamEvent>): AsyncGenerator<RawMessageStreamEvent> {
+  yield* start();
+}
+
 async function* mapEvents(
   events: AsyncIterable<RawMessageStreamEvent>,
   map: (event: RawMessageStreamEvent) => RawMessageStreamEvent,
-  onStart: () => void,
 ): AsyncGenerator<RawMessageStreamEvent> {
-  onStart();
   for await (const event of events) yield map(event);
 }
 

@@ -21,17 +21,20 @@ export async function* turnOnAccounts(
   let account = router.choose(turn, key);
   for (let attempt = 1; ; attempt += 1) {
     router.recordTurn(account.name);
-    const events = start(account)[Symbol.asyncIterator]();
     let sent = false;
     try {
-      for (let next = await events.next(); next.done !== true; next = await events.next()) {
+      // for await: a consumer that stops early closes the attempt's turn too (its process, its slot, its report).
+      for await (const event of start(account)) {
         sent = true;
-        yield next.value;
+        yield event;
       }
       return;
     } catch (error) {
       if (sent || !isAccountRejection(error)) throw error;
-      router.coolDown(account.name, error.retryAfterSeconds);
+      // The extra-usage refusal is about this request on this account, not its limits: tried elsewhere, no rest.
+      if (error.kind === 'rate_limit') router.coolDown(account.name, error.retryAfterSeconds);
+      // A login the upstream refuses (an expired or revoked token) rests longer: it will not come back by itself soon.
+      if (error.kind === 'authentication') router.coolDown(account.name, LOGIN_REFUSED_REST_SECONDS);
       if (attempt > 1) throw error;
       let other: Account;
       try {
@@ -45,7 +48,10 @@ export async function* turnOnAccounts(
   }
 }
 
-/** The upstream refused this account's request for its limits, not for the request itself. */
+/** How long an account whose login the upstream refused is passed over. */
+const LOGIN_REFUSED_REST_SECONDS = 600;
+
+/** The upstream refused this account (its limits, its extra-usage rule, its login), not the request itself. */
 function isAccountRejection(error: unknown): error is ProxyError {
-  return error instanceof ProxyError && error.upstream && (error.kind === 'rate_limit' || error.kind === 'billing');
+  return error instanceof ProxyError && error.upstream && (error.kind === 'rate_limit' || error.kind === 'billing' || error.kind === 'authentication');
 }

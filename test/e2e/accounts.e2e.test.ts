@@ -134,4 +134,39 @@ describe('subscription accounts', () => {
     expect(retryAfter).toBeLessThanOrEqual(5000);
     expect(proxy.upstream.modelRequests('bound two')).toEqual([]);
   });
+
+  it("carry the serving account's quota on a stream retried there, never the rejected account's", async () => {
+    const { proxy } = await start({ settings: { PROXY_API_KEYS: 'cursor:sk-cursor,cline:sk-cline' }, keyAccounts: new Map([['cline', 'beta']]) });
+    proxy.upstream.when('headers', (request) =>
+      accountOf(request) === 'alpha'
+        ? errorReply(429, 'rate_limit_error', 'limit reached', unifiedHeaders({ status: 'rejected', fiveHour: 1, reset: inSeconds(3000) }))
+        : textReply('from beta', { headers: unifiedHeaders({ status: 'allowed', fiveHour: 0.3, reset: inSeconds(7200) }) }),
+    );
+    // beta's quota becomes known through a key bound to it.
+    await new Anthropic({ baseURL: proxy.url, apiKey: 'sk-cline', maxRetries: 0 }).messages.create(ask('headers first'));
+    const { data: stream, response } = await new Anthropic({ baseURL: proxy.url, apiKey: 'sk-cursor', maxRetries: 0 }).messages
+      .stream(ask('headers streamed'))
+      .withResponse();
+    expect((await stream.finalMessage()).content).toEqual([{ type: 'text', text: 'from beta' }]);
+    expect(proxy.upstream.modelRequests('headers streamed').map(accountOf)).toEqual(['alpha', 'beta']);
+    expect(response.headers.get('anthropic-ratelimit-unified-status')).toBe('allowed');
+    expect(response.headers.get('x-ratelimit-remaining')).not.toBe('0');
+  });
+
+  it("try the upstream's extra-usage refusal on the other account without resting the first", async () => {
+    const { proxy, anthropic } = await start();
+    proxy.upstream.when('extra', (request) =>
+      accountOf(request) === 'alpha'
+        ? errorReply(
+            400,
+            'invalid_request_error',
+            'Third-party apps now draw from your extra usage, not your plan limits. Add more at claude.ai/settings/usage.',
+          )
+        : textReply('from beta'),
+    );
+    expect((await anthropic.messages.create(ask('extra one'))).content).toEqual([{ type: 'text', text: 'from beta' }]);
+    expect(proxy.upstream.modelRequests('extra one').map(accountOf)).toEqual(['alpha', 'beta']);
+    const health = (await (await fetch(`${proxy.url}/health`)).json()) as { accounts: Array<{ name: string; cooling_until: string | null }> };
+    expect(health.accounts.find((account) => account.name === 'alpha')?.cooling_until).toBeNull();
+  });
 });

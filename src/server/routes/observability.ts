@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { rangeStatus } from '../../cli/tested-cli-versions.ts';
 import { ProxyError } from '../../errors.ts';
-import { addUtcDays, parseUtcDay, utcDayOf, type UsageQuery, type UsageRow } from '../../usage/usage-store.ts';
+import { addUtcDays, parseUtcDay, utcDayOf, type UsageQuery, type UsageRow, type UsageStore } from '../../usage/usage-store.ts';
 import type { AppDependencies } from '../create-app.ts';
 import type { StatusSnapshot } from '../status-snapshot.ts';
 import { quotaForHealth } from '../quota-for-health.ts';
@@ -15,6 +15,7 @@ import { accountsForHealth } from './health.ts';
 /** The status page's usage charts. */
 const STATUS_USAGE_DAYS = 14;
 const DEFAULT_USAGE_DAYS = 30;
+const STATUS_USAGE_WAIT_MS = 2000;
 
 export function registerObservabilityRoutes(app: FastifyInstance, dependencies: AppDependencies): void {
   const startedAt = dependencies.now();
@@ -35,12 +36,13 @@ export function registerObservabilityRoutes(app: FastifyInstance, dependencies: 
     return { object: 'usage', from: filter.from, to: filter.to, data: rows, totals: totalsOf(rows) };
   });
 
-  app.get('/v1/status', async (): Promise<StatusSnapshot> => {
+  app.get('/v1/status', async (request): Promise<StatusSnapshot> => {
     const now = dependencies.now();
     const cli = dependencies.cliHealth.state;
     const stats = dependencies.runner.stats();
     const quota = quotaForHealth(app.latestQuota.current);
-    const usage = dependencies.usage != null ? await dependencies.usage.query(usageRange(undefined, undefined, STATUS_USAGE_DAYS, now)) : [];
+    const usage =
+      dependencies.usage != null ? await statusUsage(dependencies.usage, usageRange(undefined, undefined, STATUS_USAGE_DAYS, now), request.log) : [];
     const range = rangeStatus(cli.version);
     return {
       generated_at: new Date(now).toISOString(),
@@ -113,6 +115,22 @@ function usageRange(from: string | undefined, to: string | undefined, days: numb
     return { from: start, to: end };
   } catch (error) {
     throw new ProxyError('invalid_request', (error as Error).message);
+  }
+}
+
+/** Usage for the page, or none: a slow or unreachable shared database must not hold the status page up. */
+async function statusUsage(usage: UsageStore, filter: UsageQuery, log: { warn(fields: object, message: string): void }): Promise<UsageRow[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${STATUS_USAGE_WAIT_MS} ms`)), STATUS_USAGE_WAIT_MS);
+  });
+  try {
+    return await Promise.race([usage.query(filter), timeout]);
+  } catch (error) {
+    log.warn({ err: error, usage: usage.location }, 'usage for the status page could not be read');
+    return [];
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { describePostgresUrl, openPostgresUsageStore, toUpsertColumns } from './postgres-usage-store.ts';
-import { toUsageRow, usageRowValuesOf, type UsageEntry } from './usage-store.ts';
+import { toUsageRow, usageRowValuesOf } from './usage-store.ts';
+import { usageEntry } from '../../test/support/usage-entry.ts';
 
-function entry(fields: Partial<UsageEntry> = {}): UsageEntry {
-  return {
-    at: Date.UTC(2025, 4, 10, 12),
-    key: 'cursor',
-    model: 'claude-sonnet-4-5',
-    inputTokens: 10,
-    outputTokens: 20,
-    cacheReadInputTokens: 30,
-    cacheCreationInputTokens: 40,
-    ok: true,
-    ...fields,
-  };
-}
+const entry = usageEntry;
 
 describe('describePostgresUrl', () => {
   it('keeps user, host, port and database, and drops the password and the parameters', () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from './open-sqlite.ts';
-import { addUtcDays, openUsageStore, parseUtcDay, USAGE_SCHEMA_VERSION, utcDayOf, type UsageEntry, type UsageStore } from './usage-store.ts';
+import { addUtcDays, openUsageStore, parseUtcDay, USAGE_SCHEMA_VERSION, utcDayOf, type UsageStore } from './usage-store.ts';
+import { usageEntry } from '../../test/support/usage-entry.ts';
 
 const directories: string[] = [];
 const stores: UsageStore[] = [];
@@ -24,19 +25,7 @@ function open(path = ':memory:', onError?: (error: unknown) => void): UsageStore
   return store;
 }
 
-function entry(fields: Partial<UsageEntry> = {}): UsageEntry {
-  return {
-    at: Date.UTC(2025, 4, 10, 12),
-    key: 'cursor',
-    model: 'claude-sonnet-4-5',
-    inputTokens: 10,
-    outputTokens: 20,
-    cacheReadInputTokens: 30,
-    cacheCreationInputTokens: 40,
-    ok: true,
-    ...fields,
-  };
-}
+const entry = usageEntry;
 
 function row(fields: Record<string, string | number> = {}) {
   return {

@@ -4,13 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliProcessesWithHome } from '../support/cli-processes.ts';
 import { FakeUpstream, textReply } from '../support/fake-upstream.ts';
 import { bundledClaudePath, CLI_VERSION, hermeticEnvironment } from '../support/start-test-proxy.ts';
+import { freePort } from '../support/free-port.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 
@@ -24,14 +25,6 @@ function runBin(args: string[], environment: Record<string, string>, home = mkdt
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, output: () => output };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('claude-proxy binary', () => {

@@ -11,7 +11,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -19,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { busyCliProcesses } from '../support/cli-processes.ts';
 import { textReply, type FakeReply, type RecordedRequest } from '../support/fake-upstream.ts';
 import { startTestProxy, type TestProxy } from '../support/start-test-proxy.ts';
+import { freePort } from '../support/free-port.ts';
 
 const NGINX_PATH = '/usr/sbin/nginx';
 const MISSING = existsSync(NGINX_PATH) ? undefined : `${NGINX_PATH} is missing (apt-get install nginx)`;
@@ -35,15 +35,6 @@ let nginx: ChildProcess | undefined;
 let nginxExit: Promise<unknown> | undefined;
 let nginxUrl: string;
 let directory: string | undefined;
-
-/** An unused loopback port (nginx needs a fixed one in its config). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * The recommended configuration of docs/fleet.md ("nginx"), with this test's paths, plus `X-Served-By` (the instance

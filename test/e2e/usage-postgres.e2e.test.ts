@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresUsageStore, POSTGRES_USAGE_SCHEMA_VERSION, type PostgresUsageStore } from '../../src/usage/postgres-usage-store.ts';
 import { openUsageStore, type UsageEntry, type UsageQuery, type UsageRow, type UsageStore } from '../../src/usage/usage-store.ts';
 import { findPostgresBinaries, startPostgres, type StartedPostgres } from '../support/start-postgres.ts';
+import { usageEntry } from '../support/usage-entry.ts';
 
 const BINARIES = findPostgresBinaries();
 const MISSING = typeof BINARIES === 'string' ? BINARIES : undefined;
@@ -43,19 +44,7 @@ async function open(url: string, onError?: (error: unknown) => void, maxPending?
   return store;
 }
 
-function entry(fields: Partial<UsageEntry> = {}): UsageEntry {
-  return {
-    at: Date.UTC(2025, 4, 10, 12),
-    key: 'cursor',
-    model: 'claude-sonnet-4-5',
-    inputTokens: 10,
-    outputTokens: 20,
-    cacheReadInputTokens: 30,
-    cacheCreationInputTokens: 40,
-    ok: true,
-    ...fields,
-  };
-}
+const entry = usageEntry;
 
 /** What the SQLite store answers for the same turns: the PostgreSQL store must answer the same rows. */
 async function sqliteRows(entries: UsageEntry[], filter?: UsageQuery): Promise<UsageRow[]> {

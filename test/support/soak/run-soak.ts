@@ -13,6 +13,7 @@ import { cliProcessesWithHome } from '../cli-processes.ts';
 import { FakeUpstream } from '../fake-upstream.ts';
 import { SeededRandom } from '../fuzz/seeded-random.ts';
 import { bundledClaudePath, hermeticEnvironment } from '../start-test-proxy.ts';
+import { freePort } from '../free-port.ts';
 
 export interface SoakOptions {
   requests: number;
@@ -115,15 +116,6 @@ async function startProxy(port: number, environment: Record<string, string>): Pr
     child.once('exit', (code) => reject(new Error(`the proxy exited with ${String(code)}`)));
   });
   return child;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function health(base: string): Promise<{ status: number; ms: number; pool: { in_use: number; warm_idle: number; affinity_kept: number } }> {
